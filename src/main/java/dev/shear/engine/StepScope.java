@@ -1,0 +1,69 @@
+package dev.shear.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * A memory lifetime: a DJL sub-manager that owns every temporary created while it is open.
+ * The stores' arrays are temp-attached, so ops on parameters land here and not in the store,
+ * and return to their store on close (engine-notes trap 4).
+ */
+public final class StepScope implements AutoCloseable {
+    private final NDManager manager;
+    private boolean closed;
+
+    StepScope(NDManager manager, TensorStore[] stores) {
+        this.manager = manager;
+        for (TensorStore store : stores) store.tempAttachTo(manager);
+    }
+
+    NDManager manager() { return manager; }
+
+    /** Token ids (B, T) as int64. */
+    public Tensor tokens(int[][] ids) {
+        int b = ids.length, t = ids[0].length;
+        long[] flat = new long[b * t];
+        for (int i = 0; i < b; i++) {
+            if (ids[i].length != t) throw new IllegalArgumentException("ragged token batch: row " + i + " has " + ids[i].length + ", expected " + t);
+            for (int j = 0; j < t; j++) flat[i * t + j] = ids[i][j];
+        }
+        return new Tensor(manager.create(flat, new Shape(b, t)));
+    }
+
+    public Tensor longs(long[] values, long... shape) {
+        return new Tensor(manager.create(values, new Shape(shape)));
+    }
+
+    public Tensor floats(float[] values, DType dtype, long... shape) {
+        NDArray a = manager.create(values, new Shape(shape));
+        return new Tensor(dtype == DType.F32 ? a : a.toType(Tensor.djl(dtype), false));
+    }
+
+    public Tensor host(HostTensor h, DType dtype) { return floats(h.data(), dtype, h.shape()); }
+
+    public Tensor zeros(DType dtype, long... shape) {
+        return new Tensor(manager.zeros(new Shape(shape), Tensor.djl(dtype)));
+    }
+
+    public Tensor scalar(double v, DType dtype) {
+        return dtype == DType.F64 ? new Tensor(manager.create(v)) : new Tensor(manager.create((float) v).toType(Tensor.djl(dtype), false));
+    }
+
+    public Tensor randn(DType dtype, float std, long... shape) {
+        return new Tensor(manager.randomNormal(0f, std, new Shape(shape), Tensor.djl(dtype)));
+    }
+
+    /** Uniform in [0, 1). */
+    public Tensor rand(DType dtype, long... shape) {
+        return new Tensor(manager.randomUniform(0f, 1f, new Shape(shape), Tensor.djl(dtype)));
+    }
+
+    /** Closes the scope; throws nothing. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        Engine.popScope(this);
+        manager.close();
+    }
+}

@@ -1,0 +1,240 @@
+package dev.shear.engine;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An engine tensor. Results of ops belong to the innermost open {@link StepScope}. Compares by
+ * identity (engine-notes trap 6). Every op reports to the thread's {@link TraceRecorder} if any.
+ */
+public final class Tensor {
+    private static final AtomicLong IDS = new AtomicLong();
+    private final NDArray nd;
+    private final String name;
+    private final long id = IDS.incrementAndGet();
+
+    Tensor(NDArray nd) { this(nd, null); }
+
+    Tensor(NDArray nd, String name) {
+        this.nd = nd;
+        this.name = name;
+    }
+
+    NDArray nd() { return nd; }
+
+    /** Parameter name, or null for activations. */
+    public String name() { return name; }
+
+    public long id() { return id; }
+
+    public long[] shape() { return nd.getShape().getShape(); }
+
+    public long dim(int axis) { return nd.getShape().get(axis < 0 ? nd.getShape().dimension() + axis : axis); }
+
+    public int rank() { return nd.getShape().dimension(); }
+
+    public long numel() { return nd.getShape().size(); }
+
+    public DType dtype() {
+        DataType t = nd.getDataType();
+        if (t == DataType.FLOAT64) return DType.F64;
+        if (t == DataType.FLOAT16) return DType.F16;
+        return DType.F32;
+    }
+
+    static DataType djl(DType t) {
+        return switch (t) { case F32 -> DataType.FLOAT32; case F64 -> DataType.FLOAT64; case F16 -> DataType.FLOAT16; };
+    }
+
+    // ---- wrapping and tracing -------------------------------------------------------------
+
+    private static Tensor wrap(NDArray r) {
+        StepScope scope = Engine.requireScope();
+        NDManager m = scope.manager();
+        if (r.getManager() != m) r.attach(m);
+        return new Tensor(r);
+    }
+
+    private Tensor op(String kind, NDArray r, Map<String, Object> attrs, Tensor... others) {
+        Tensor out = wrap(r);
+        TraceRecorder tr = Engine.tracer();
+        if (tr != null) {
+            List<Tensor> in = new ArrayList<>(others.length + 1);
+            in.add(this);
+            in.addAll(Arrays.asList(others));
+            tr.record(kind, in, out, attrs);
+        }
+        return out;
+    }
+
+    private Tensor op(String kind, NDArray r, Tensor... others) { return op(kind, r, Map.of(), others); }
+
+    // ---- arithmetic ---------------------------------------------------------------------------
+
+    public Tensor add(Tensor o) { return op("add", nd.add(o.nd), o); }
+    public Tensor sub(Tensor o) { return op("sub", nd.sub(o.nd), o); }
+    public Tensor mul(Tensor o) { return op("mul", nd.mul(o.nd), o); }
+    public Tensor div(Tensor o) { return op("div", nd.div(o.nd), o); }
+    public Tensor add(double v) { return op("add_scalar", nd.add(v)); }
+    public Tensor mul(double v) { return op("scale", nd.mul(v)); }
+    public Tensor neg() { return op("neg", nd.neg()); }
+    public Tensor exp() { return op("exp", nd.exp()); }
+    public Tensor log() { return op("log", nd.log()); }
+    public Tensor sqrt() { return op("sqrt", nd.sqrt()); }
+    public Tensor pow(double e) { return op("pow", nd.pow(e)); }
+    public Tensor square() { return op("square", nd.square()); }
+    public Tensor abs() { return op("abs", nd.abs()); }
+    public Tensor maximum(double v) { return op("maximum", nd.maximum(v)); }
+
+    /** Matrix product with broadcasting over leading axes. */
+    public Tensor matmul(Tensor o) { return op("matmul", nd.matMul(o.nd), o); }
+
+    /** x W^T + b, with W (out, in): the stem op whose output opens a new channel space. */
+    public Tensor linear(Tensor weight, Tensor bias) {
+        NDArray r = nd.getNDArrayInternal().linear(nd, weight.nd, bias == null ? null : bias.nd).singletonOrThrow();
+        return bias == null ? op("linear", r, weight) : op("linear", r, weight, bias);
+    }
+
+    /** Rows of this (V, D) table picked by int64 ids (B, T) → (B, T, D). */
+    public Tensor embed(Tensor ids) {
+        NDArray r = nd.getNDArrayInternal().embedding(ids.nd, nd, SparseFormat.DENSE).singletonOrThrow();
+        return op("embedding", r, ids);
+    }
+
+    // ---- reductions and activations --------------------------------------------------------------
+
+    public Tensor sum() { return op("sum", nd.sum()); }
+    public Tensor mean() { return op("mean", nd.mean()); }
+    public Tensor sum(int axis, boolean keep) { return op("sum", nd.sum(new int[] {axis}, keep), Map.of("axis", axis)); }
+    public Tensor mean(int axis, boolean keep) { return op("mean", nd.mean(new int[] {axis}, keep), Map.of("axis", axis)); }
+    public Tensor softmax(int axis) { return op("softmax", nd.softmax(axis), Map.of("axis", axis)); }
+    public Tensor logSoftmax(int axis) { return op("log_softmax", nd.logSoftmax(axis), Map.of("axis", axis)); }
+    public Tensor sigmoid() { return op("sigmoid", Activation.sigmoid(nd)); }
+    public Tensor silu() { return op("silu", nd.mul(Activation.sigmoid(nd))); }
+    public Tensor tanh() { return op("tanh", nd.tanh()); }
+    /** Exact (erf) GELU, as GPT-NeoX uses. */
+    public Tensor gelu() { return op("gelu", nd.mul(nd.div(Math.sqrt(2.0)).erf().add(1.0)).mul(0.5)); }
+    public Tensor argmax(int axis) { return op("argmax", nd.argMax(axis)); }
+
+    // ---- layout ---------------------------------------------------------------------------------------
+
+    public Tensor reshape(long... shape) { return op("reshape", nd.reshape(new Shape(shape)), Map.of("shape", shape.clone())); }
+    public Tensor transpose(int... axes) { return op("transpose", nd.transpose(axes), Map.of("axes", axes.clone())); }
+    public Tensor swapAxes(int a, int b) { return op("transpose", nd.swapAxes(a, b), Map.of("axes", new int[] {a, b})); }
+
+    /** Elements [start, start+len) along an axis. */
+    public Tensor narrow(int axis, long start, long len) {
+        int r = rank();
+        int ax = axis < 0 ? r + axis : axis;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < r; i++) {
+            if (i > 0) sb.append(',');
+            sb.append(i == ax ? start + ":" + (start + len) : ":");
+        }
+        return op("narrow", nd.get(new NDIndex(sb.toString())), Map.of("axis", ax, "start", start, "length", len));
+    }
+
+    /** Picks entries along an axis: out[i][j] = this[i][index[i][j]] for axis 1, etc. */
+    public Tensor gather(Tensor index, int axis) { return op("gather", nd.gather(index.nd, axis), Map.of("axis", axis), index); }
+
+    /** Selects whole slices along axis 0 by int64 indices. */
+    public Tensor take(Tensor index) { return op("take", nd.get(index.nd), index); }
+
+    /** Repeats each slice along an axis n times, in place: [a, b] → [a, a, b, b]. */
+    public Tensor repeatInterleave(int axis, long n) { return op("repeat", nd.repeat(axis, n), Map.of("axis", axis, "repeats", n)); }
+
+    public static Tensor concat(List<Tensor> parts, int axis) {
+        NDList list = new NDList();
+        for (Tensor t : parts) list.add(t.nd);
+        Tensor out = wrap(NDArrays.concat(list, axis));
+        TraceRecorder tr = Engine.tracer();
+        if (tr != null) tr.record("concat", List.copyOf(parts), out, Map.of("axis", axis));
+        return out;
+    }
+
+    /** Lower-triangular causal mask as an additive bias: 0 on and below the diagonal offset, -inf above. */
+    public static Tensor causalBias(long queries, long keys, long offset, DType dtype) {
+        StepScope s = Engine.requireScope();
+        float[] bias = new float[(int) (queries * keys)];
+        for (int i = 0; i < queries; i++)
+            for (int j = 0; j < keys; j++)
+                if (j > i + offset) bias[(int) (i * keys + j)] = Float.NEGATIVE_INFINITY;
+        return s.floats(bias, dtype, queries, keys);
+    }
+
+    /** Marks a named op without changing the value; lets the tracer see semantic boundaries. */
+    public Tensor mark(String kind, Map<String, Object> attrs, Tensor... others) {
+        TraceRecorder tr = Engine.tracer();
+        if (tr == null) return this;
+        return op(kind, nd.duplicate(), attrs, others);
+    }
+
+    // ---- autograd -------------------------------------------------------------------------------------
+
+    public void requireGrad(boolean on) { nd.setRequiresGradient(on); }
+
+    public boolean requiresGrad() { return nd.hasGradient(); }
+
+    public boolean hasGradient() { return nd.hasGradient(); }
+
+    /** The gradient, a scoped tensor. */
+    public Tensor grad() { return wrap(nd.getGradient()); }
+
+    public Tensor detach() { return wrap(nd.stopGradient()); }
+
+    public Tensor copy() { return wrap(nd.duplicate()); }
+
+    // ---- in-place updates (outside the gradient tape) ---------------------------------------------------
+
+    /** this -= o, in place. */
+    public void subInPlace(Tensor o) { nd.subi(o.nd); }
+
+    public void addInPlace(Tensor o) { nd.addi(o.nd); }
+
+    public void mulInPlace(Tensor o) { nd.muli(o.nd); }
+
+    public void scaleInPlace(double v) { nd.muli(v); }
+
+    /** Overwrites the contents with another tensor of the same shape. */
+    public void assign(Tensor o) {
+        if (!Arrays.equals(shape(), o.shape()))
+            throw new IllegalArgumentException("assign: shape " + Arrays.toString(o.shape()) + " into " + Arrays.toString(shape()));
+        nd.set(new NDIndex("..."), o.nd);
+    }
+
+    public void assign(float[] values) {
+        if (dtype() == DType.F32) { nd.set(values); return; }
+        StepScope s = Engine.requireScope();
+        assign(s.floats(values, dtype(), shape()));
+    }
+
+    // ---- to host ----------------------------------------------------------------------------------------------
+
+    public float[] toFloats() {
+        return nd.getDataType() == DataType.FLOAT32 ? nd.toFloatArray() : nd.toType(DataType.FLOAT32, false).toFloatArray();
+    }
+
+    public double[] toDoubles() {
+        return nd.getDataType() == DataType.FLOAT64 ? nd.toDoubleArray() : nd.toType(DataType.FLOAT64, false).toDoubleArray();
+    }
+
+    public long[] toLongs() { return nd.toType(DataType.INT64, false).toLongArray(); }
+
+    public double item() { return toDoubles()[0]; }
+
+    public HostTensor toHost() { return new HostTensor(shape(), toFloats()); }
+
+    @Override public String toString() { return (name == null ? "Tensor" : name) + Arrays.toString(shape()); }
+}
