@@ -181,6 +181,20 @@ public final class Tensor {
         return op(kind, nd.duplicate(), attrs, others);
     }
 
+    /** Inverted dropout, training mode. */
+    public Tensor dropout(double rate) {
+        return op("dropout", nd.getNDArrayInternal().dropout(nd, (float) rate, true).singletonOrThrow(), Map.of("rate", rate));
+    }
+
+    /** Moves this tensor's memory into another scope, so it outlives the current one. */
+    public Tensor moveTo(StepScope scope) {
+        nd.attach(scope.manager());
+        return this;
+    }
+
+    /** Frees this tensor now. */
+    public void free() { nd.close(); }
+
     // ---- autograd -------------------------------------------------------------------------------------
 
     public void requireGrad(boolean on) { nd.setRequiresGradient(on); }

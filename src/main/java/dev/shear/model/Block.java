@@ -1,0 +1,13 @@
+package dev.shear.model;
+
+import dev.shear.engine.Tensor;
+
+/** One decoder layer. */
+interface Block {
+    /**
+     * @param x     (B, T, D) residual stream
+     * @param start position of x's first token
+     * @param bias  (T, start+T) causal mask bias
+     */
+    Tensor forward(Tensor x, int start, Tensor bias, KvCache cache);
+}

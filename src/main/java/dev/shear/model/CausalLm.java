@@ -1,0 +1,185 @@
+package dev.shear.model;
+
+import dev.shear.engine.DType;
+import dev.shear.engine.HostTensor;
+import dev.shear.engine.Ops;
+import dev.shear.engine.StepScope;
+import dev.shear.engine.Tensor;
+import dev.shear.engine.TensorStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * A decoder-only language model: token ids (B, T) to logits (B, T, V). Weights are held by
+ * Hugging Face name in one {@link TensorStore}; projections can be swapped for adapters.
+ */
+public final class CausalLm implements AutoCloseable {
+    private final ModelConfig config;
+    private final TensorStore store;
+    private final Map<String, Tensor> params = new LinkedHashMap<>();
+    private final Map<String, Projection> projections = new LinkedHashMap<>();
+    private final Map<Integer, Tensor[]> ropeTables = new LinkedHashMap<>();
+    private final List<Block> blocks = new ArrayList<>();
+    private final Linear.ActivationTap tap = new Linear.ActivationTap();
+
+    private CausalLm(ModelConfig config, Map<String, HostTensor> weights, DType dtype) {
+        this.config = config;
+        this.store = new TensorStore(dtype);
+        checkShapes(config, weights);
+        for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(config).entrySet())
+            params.put(e.getKey(), store.create(e.getKey(), weights.get(e.getKey())));
+        for (String name : params.keySet()) {
+            if (!name.endsWith(".weight") || params.get(name).rank() != 2 || isEmbedding(name)) continue;
+            String module = name.substring(0, name.length() - ".weight".length());
+            projections.put(module, new Linear(module, params.get(name), params.get(module + ".bias"), tap));
+        }
+        for (int i = 0; i < config.numLayers(); i++) {
+            blocks.add(config.architecture() == Architecture.NEOX ? new NeoxBlock(this, i) : new LlamaBlock(this, i));
+            int rd = config.rotaryDim(i);
+            ropeTables.computeIfAbsent(rd, r -> {
+                HostTensor[] t = Rope.tables(config.maxSeqLen(), r, config.ropeTheta());
+                return new Tensor[] {store.create("rope.cos." + r, t[0]), store.create("rope.sin." + r, t[1])};
+            });
+        }
+    }
+
+    /** Builds a model from host weights named as in {@link WeightNames}; every required tensor must be there. */
+    public static CausalLm fromWeights(ModelConfig config, Map<String, HostTensor> weights, DType dtype) {
+        return new CausalLm(config, weights, dtype);
+    }
+
+    /** A random model: N(0, std) matrices, unit norm weights, zero biases. Same seed, same weights. */
+    public static CausalLm random(ModelConfig config, long seed, DType dtype) {
+        return new CausalLm(config, randomWeights(config, seed, 0.02f), dtype);
+    }
+
+    public static Map<String, HostTensor> randomWeights(ModelConfig config, long seed, float std) {
+        Random rnd = new Random(seed);
+        Map<String, HostTensor> w = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(config).entrySet()) {
+            long[] shape = e.getValue();
+            float[] data = new float[(int) HostTensor.numel(shape)];
+            String n = e.getKey();
+            boolean norm = n.contains("norm") || n.contains("layernorm");
+            for (int i = 0; i < data.length; i++)
+                data[i] = norm && n.endsWith(".weight") ? 1f : n.endsWith(".bias") ? 0f : (float) (rnd.nextGaussian() * std);
+            w.put(n, new HostTensor(shape, data));
+        }
+        return w;
+    }
+
+    private static boolean isEmbedding(String name) {
+        return name.equals("model.embed_tokens.weight") || name.equals("gpt_neox.embed_in.weight");
+    }
+
+    private static void checkShapes(ModelConfig config, Map<String, HostTensor> weights) {
+        for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(config).entrySet()) {
+            HostTensor t = weights.get(e.getKey());
+            if (t == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
+            if (!Arrays.equals(t.shape(), e.getValue()))
+                throw new IllegalArgumentException(e.getKey() + " is " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+        }
+    }
+
+    public ModelConfig config() { return config; }
+
+    public DType dtype() { return store.dtype(); }
+
+    /** The store holding the base weights; open scopes on it around every computation. */
+    public TensorStore store() { return store; }
+
+    public Tensor param(String name) {
+        Tensor t = params.get(name);
+        if (t == null) throw new IllegalArgumentException("no parameter " + name);
+        return t;
+    }
+
+    /** Base parameters by Hugging Face name, in file order. */
+    public Map<String, Tensor> params() { return Collections.unmodifiableMap(params); }
+
+    public Projection projection(String module) {
+        Projection p = projections.get(module);
+        if (p == null) throw new IllegalArgumentException("no projection " + module);
+        return p;
+    }
+
+    public Map<String, Projection> projections() { return Collections.unmodifiableMap(projections); }
+
+    /** Swaps a projection for a wrapper (an adapter) with the same name and base weight. */
+    public void replaceProjection(Projection p) {
+        if (!projections.containsKey(p.name())) throw new IllegalArgumentException("no projection " + p.name());
+        projections.put(p.name(), p);
+    }
+
+    /** Observes every base projection's input; null to stop. */
+    public void setActivationObserver(java.util.function.BiConsumer<String, Tensor> observer) { tap.set(observer); }
+
+    /** Logits (B, T, V) for token ids (B, T) from position 0. */
+    public Tensor forward(Tensor tokens) { return forward(tokens, null); }
+
+    /** Logits for tokens that continue the cache's sequence; appends to the cache. */
+    public Tensor forward(Tensor tokens, KvCache cache) {
+        long t = tokens.dim(1);
+        int start = cache == null ? 0 : cache.length();
+        if (start + t > config.maxSeqLen())
+            throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
+        Tensor x = embedding().embed(tokens);                                       // (B, T, D)
+        Tensor bias = Tensor.causalBias(t, start + t, start, dtype());              // (T, start+T)
+        for (Block b : blocks) x = b.forward(x, start, bias, cache);
+        if (cache != null) cache.advance((int) t);
+        return head(finalNorm(x));                                                  // (B, T, V)
+    }
+
+    private Tensor embedding() {
+        return config.architecture() == Architecture.NEOX ? param("gpt_neox.embed_in.weight") : param("model.embed_tokens.weight");
+    }
+
+    private Tensor finalNorm(Tensor x) {
+        if (config.architecture() == Architecture.NEOX)
+            return Ops.layerNorm(x, param("gpt_neox.final_layer_norm.weight"), param("gpt_neox.final_layer_norm.bias"), config.normEps());
+        return Ops.rmsNorm(x, param("model.norm.weight"), config.normEps());
+    }
+
+    private Tensor head(Tensor x) {
+        if (config.architecture() == Architecture.NEOX) return projection("embed_out").forward(x);
+        return config.tiedEmbeddings() ? x.linear(param("model.embed_tokens.weight"), null) : projection("lm_head").forward(x);
+    }
+
+    /** Rotates (B, H, T, hd) heads for positions start..start+T-1. */
+    Tensor rope(Tensor x, int start, int layer) {
+        int rd = config.rotaryDim(layer);
+        Tensor[] cs = ropeTables.get(rd);
+        long t = x.dim(2);
+        Tensor cos = cs[0].narrow(0, start, t), sin = cs[1].narrow(0, start, t);     // (T, rd/2)
+        return Ops.rope(x, cos, sin, config.ropeLayout() == RopeLayout.ADJACENT, rd);
+    }
+
+    /** A branch with no structures left: only the output bias, if any, remains. */
+    Tensor zeroBranch(Tensor x, Projection out) {
+        Tensor zero = x.mul(0.0);
+        return out.bias() == null ? zero : zero.add(out.bias());
+    }
+
+    /** Copies every base weight to the heap. */
+    public Map<String, HostTensor> toHost() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        try (StepScope s = dev.shear.engine.Engine.openScope(store)) {
+            for (Map.Entry<String, Tensor> e : params.entrySet()) out.put(e.getKey(), e.getValue().toHost());
+        }
+        return out;
+    }
+
+    /** Number of base parameters (embeddings counted once when tied). */
+    public long numParams() {
+        long n = 0;
+        for (Tensor t : params.values()) n += t.numel();
+        return n;
+    }
+
+    @Override public void close() { store.close(); }
+}
