@@ -206,6 +206,17 @@ public final class Tensor {
     /** The gradient, a scoped tensor. */
     public Tensor grad() { return wrap(nd.getGradient()); }
 
+    /** Resets the accumulated gradient to zero (gradients add up across backward calls). */
+    public void zeroGrad() {
+        if (!nd.hasGradient()) return;
+        NDArray g = nd.getGradient();
+        g.set(new NDIndex("..."), 0);
+        g.close();
+    }
+
+    /** Fills with a constant, in place. */
+    public void fill(double v) { nd.set(new NDIndex("..."), v); }
+
     public Tensor detach() { return wrap(nd.stopGradient()); }
 
     public Tensor copy() { return wrap(nd.duplicate()); }
