@@ -33,6 +33,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private final List<PeriodLog> log = new ArrayList<>();
     private Map<String, HostTensor> initial;
     private int period;
+    private java.util.function.Function<CausalLm, Calibration> calibrator;
 
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
@@ -45,6 +46,12 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         this.s = settings;
         this.saliency = saliency;
         for (Map.Entry<Cluster, Integer> e : targets.entrySet()) perPeriod.put(e.getKey(), split(e.getValue(), s.periods()));
+    }
+
+    /** Recomputes calibration statistics at each selection, for activation-aware saliencies. */
+    public LhspgPruner withCalibrator(java.util.function.Function<CausalLm, Calibration> c) {
+        this.calibrator = c;
+        return this;
     }
 
     /** K // P per period, the remainder in the last one (method.md A5). */
@@ -77,7 +84,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
 
     private void startPeriod() {
         if (initial == null) initial = model.toHost();
-        ScoringContext ctx = new ScoringContext(set, model, ad, null).withInitialWeights(initial);
+        ScoringContext ctx = new ScoringContext(set, model, ad, calibrator == null ? null : calibrator.apply(model)).withInitialWeights(initial);
         List<StructureRef> chosen = new ArrayList<>();
         for (Cluster c : Cluster.values()) {
             int want = perPeriod.getOrDefault(c, new int[s.periods()])[period];
