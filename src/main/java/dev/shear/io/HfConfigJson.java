@@ -8,6 +8,8 @@ import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.RopeLayout;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToIntFunction;
@@ -30,6 +32,7 @@ import java.util.function.ToIntFunction;
  */
 public final class HfConfigJson {
     public static final String FILE = "config.json";
+    private static final Logger LOG = LoggerFactory.getLogger(HfConfigJson.class);
     private static final int MAX_SIZE = 1 << 24;
     private static final List<String> KNOWN = List.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", "GPTNeoXForCausalLM");
 
@@ -67,9 +70,10 @@ public final class HfConfigJson {
     private static ModelConfig llama(Fields f, String arch) {
         int hidden = f.positive("hidden_size"), heads = f.positive("num_attention_heads");
         int headDim = f.has("head_dim") ? f.positive("head_dim") : divide(f, hidden, heads);
-        List<LayerWidths> layers = layers(f, heads, f.has("num_key_value_heads") ? f.positive("num_key_value_heads") : heads, headDim);
+        List<LayerWidths> layers = layers(f, heads, f.has("num_key_value_heads") ? f.positive("num_key_value_heads") : heads, headDim, false);
         requireNull(f, "rope_scaling");
         requireText(f, "hidden_act", "silu");
+        warnSlidingWindow(f);
         boolean[] bias = llamaBiases(f, arch);
         return new ModelConfig(Architecture.LLAMA, hidden, f.positive("vocab_size"), f.positive("max_position_embeddings"), layers,
                 f.decimal("rms_norm_eps", 1e-6), ropeTheta(f, "rope_theta"), RopeLayout.HALF, 1.0,
@@ -88,6 +92,14 @@ public final class HfConfigJson {
         return new boolean[] {attention, attention, attention};
     }
 
+    /** Shear attends over the whole context; a sliding window only matters beyond its length. */
+    private static void warnSlidingWindow(Fields f) {
+        JsonNode window = f.root.get("sliding_window");
+        if (window != null && window.isIntegralNumber() && f.bool("use_sliding_window", true)
+                && window.intValue() < f.root.path("max_position_embeddings").asInt(0))
+            LOG.warn("{}: sliding_window {} is ignored; sequences longer than it attend to the full context", f.file, window.intValue());
+    }
+
     private static double ropeTheta(Fields f, String key) {
         JsonNode params = f.root.get("rope_parameters");
         if (params == null || params.isNull()) return f.decimal(key, 10000.0);
@@ -100,7 +112,7 @@ public final class HfConfigJson {
 
     private static ModelConfig neox(Fields f) {
         int hidden = f.positive("hidden_size"), heads = f.positive("num_attention_heads");
-        List<LayerWidths> layers = layers(f, heads, heads, divide(f, hidden, heads));
+        List<LayerWidths> layers = layers(f, heads, heads, divide(f, hidden, heads), true);
         requireText(f, "hidden_act", "gelu");
         requireNull(f, "rope_scaling");
         if (!f.bool("attention_bias", true)) throw ShearFormatException.of(f.file, "attention_bias false", "true (GPT-NeoX biases)");
@@ -114,10 +126,11 @@ public final class HfConfigJson {
 
     // ---- shared reading ------------------------------------------------------------------------------
 
-    private static List<LayerWidths> layers(Fields f, int heads, int kvHeads, int headDim) {
+    /** @param kvFollowsHeads GPT-NeoX: every query head has its own kv head */
+    private static List<LayerWidths> layers(Fields f, int heads, int kvHeads, int headDim, boolean kvFollowsHeads) {
         int n = f.positive("num_hidden_layers");
         int[] h = f.perLayer("layer_num_attention_heads", n, heads);
-        int[] kv = f.perLayer("layer_num_key_value_heads", n, kvHeads);
+        int[] kv = kvFollowsHeads ? h : f.perLayer("layer_num_key_value_heads", n, kvHeads);
         int[] mlp = f.perLayer("layer_intermediate_size", n, f.positive("intermediate_size"));
         List<LayerWidths> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
