@@ -38,7 +38,7 @@ public final class HfConfigJson {
 
     private HfConfigJson() {}
 
-    public static ModelConfig read(Path file) { return parse(SafetensorsShards.readJson(file), file); }
+    public static ModelConfig read(Path file) { return parse(JsonFiles.read(file), file); }
 
     /** Parses a config tree; {@code file} names the source in messages. */
     public static ModelConfig parse(JsonNode root, Object file) {
@@ -163,7 +163,7 @@ public final class HfConfigJson {
 
     /** Writes {@code config.json} atomically; tensors are stored as {@code torchDtype} ("float32", "float16", ...). */
     public static void write(ModelConfig config, Path file, String torchDtype) {
-        AtomicFiles.writeBytes(file, Safetensors.prettyJson(toJson(config, torchDtype)));
+        AtomicFiles.writeBytes(file, JsonFiles.pretty(toJson(config, torchDtype)));
     }
 
     public static void write(ModelConfig config, Path file) { write(config, file, "float32"); }
@@ -174,7 +174,7 @@ public final class HfConfigJson {
         int headDim = c.layer(0).headDim();
         if (c.layers().stream().anyMatch(l -> l.headDim() != headDim))
             throw new IllegalArgumentException("config.json: layers differ in headDim, expected one headDim for all layers");
-        ObjectNode o = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode o = JsonFiles.MAPPER.createObjectNode();
         if (c.architecture() == Architecture.NEOX) neoxJson(c, o);
         else llamaJson(c, o);
         o.put("hidden_size", c.hiddenSize());

@@ -37,10 +37,10 @@ public final class HfTokenizer implements Tokenizer {
     public static HfTokenizer load(Path path, int defaultBos, int defaultEos) {
         Path json = Files.isDirectory(path) ? path.resolve(FILE) : path;
         Path folder = json.toAbsolutePath().getParent();
-        Map<String, Integer> ids = tokenIds(SafetensorsShards.readJson(json), json);
+        Map<String, Integer> ids = tokenIds(JsonFiles.read(json), json);
         int vocab = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocab < 1) throw ShearFormatException.of(json, "no tokens", "a model.vocab");
-        JsonNode config = Files.isRegularFile(folder.resolve(CONFIG_FILE)) ? SafetensorsShards.readJson(folder.resolve(CONFIG_FILE)) : null;
+        JsonNode config = Files.isRegularFile(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
         int bos = special(config, "bos_token", ids, defaultBos), eos = special(config, "eos_token", ids, defaultEos);
         return new HfTokenizer(HfTokenizerBinding.open(json), folder, vocab, bos, eos);
     }

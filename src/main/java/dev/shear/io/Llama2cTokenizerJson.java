@@ -30,7 +30,7 @@ final class Llama2cTokenizerJson {
         String[] pieces = hfPieces(tok);
         Map<String, Integer> vocab = new LinkedHashMap<>();
         for (int i = 0; i < pieces.length; i++) vocab.putIfAbsent(pieces[i], i);
-        ObjectNode root = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode root = JsonFiles.MAPPER.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
@@ -40,8 +40,8 @@ final class Llama2cTokenizerJson {
         postProcessor(root.putObject("post_processor"), pieces[Llama2cTokenizer.BOS]);
         decoder(root.putObject("decoder"));
         model(root.putObject("model"), tok, pieces, vocab);
-        AtomicFiles.writeBytes(dir.resolve(HfTokenizer.FILE), Safetensors.prettyJson(root));
-        AtomicFiles.writeBytes(dir.resolve(HfTokenizer.CONFIG_FILE), Safetensors.prettyJson(config(pieces)));
+        AtomicFiles.writeBytes(dir.resolve(HfTokenizer.FILE), JsonFiles.pretty(root));
+        AtomicFiles.writeBytes(dir.resolve(HfTokenizer.CONFIG_FILE), JsonFiles.pretty(config(pieces)));
     }
 
     /** llama2.c stores SentencePiece pieces with "▁" as " " and BOS/EOS as "\n<s>\n"; undo both. */
@@ -134,7 +134,7 @@ final class Llama2cTokenizerJson {
     }
 
     private static ObjectNode config(String[] pieces) {
-        ObjectNode c = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode c = JsonFiles.MAPPER.createObjectNode();
         c.put("tokenizer_class", "LlamaTokenizerFast");
         c.put("bos_token", pieces[Llama2cTokenizer.BOS]);
         c.put("eos_token", pieces[Llama2cTokenizer.EOS]);

@@ -1,9 +1,7 @@
 package dev.shear.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shear.engine.HostTensor;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,7 +48,7 @@ public final class Safetensors {
             return List.of(folder.resolve(SINGLE_FILE));
         }
         List<Path> written = new ArrayList<>();
-        ObjectNode index = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode index = JsonFiles.MAPPER.createObjectNode();
         index.putObject("metadata").put("total_size", totalBytes(tensors, dtypeOf));
         ObjectNode weightMap = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
@@ -59,7 +57,7 @@ public final class Safetensors {
             for (String tensor : shards.get(i).keySet()) weightMap.put(tensor, name);
             written.add(folder.resolve(name));
         }
-        AtomicFiles.writeBytes(folder.resolve(INDEX_FILE), prettyJson(index));
+        AtomicFiles.writeBytes(folder.resolve(INDEX_FILE), JsonFiles.pretty(index));
         written.add(folder.resolve(INDEX_FILE));
         return written;
     }
@@ -87,13 +85,5 @@ public final class Safetensors {
         long total = 0;
         for (Map.Entry<String, HostTensor> e : tensors.entrySet()) total += SafetensorsWriter.dataBytes(e.getValue(), dtypeOf.apply(e.getKey()));
         return total;
-    }
-
-    static byte[] prettyJson(Object node) {
-        try {
-            return SafetensorsFile.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

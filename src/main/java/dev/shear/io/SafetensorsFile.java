@@ -1,11 +1,6 @@
 package dev.shear.io;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.shear.engine.HostTensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,10 +29,6 @@ public final class SafetensorsFile implements AutoCloseable {
     public static final long MAX_HEADER_BYTES = 100L << 20;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final int MAP_CHUNK = 1 << 28;
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
     private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
             Map.entry("F64", 8), Map.entry("F32", 4), Map.entry("F16", 2), Map.entry("BF16", 2),
             Map.entry("I64", 8), Map.entry("I32", 4), Map.entry("I16", 2), Map.entry("I8", 1),
@@ -73,7 +64,7 @@ public final class SafetensorsFile implements AutoCloseable {
             ch = FileChannel.open(file, StandardOpenOption.READ);
             long size = ch.size();
             byte[] header = readHeaderBytes(file, ch, size);
-            JsonNode root = parse(file, header);
+            JsonNode root = JsonFiles.parseObject(header, file);
             long dataStart = 8L + header.length;
             Map<String, String> meta = new LinkedHashMap<>();
             Map<String, TensorInfo> infos = parseEntries(file, root, size - dataStart, meta);
@@ -147,18 +138,6 @@ public final class SafetensorsFile implements AutoCloseable {
         while (buf.hasRemaining()) {
             int r = ch.read(buf, position + buf.position());
             if (r < 0) throw new java.io.EOFException("file ended early");
-        }
-    }
-
-    private static JsonNode parse(Path file, byte[] header) {
-        try {
-            JsonNode root = JSON.readTree(header);
-            if (root == null || !root.isObject()) throw ShearFormatException.of(file, "header is not a JSON object", "{...}");
-            return root;
-        } catch (JsonProcessingException e) {
-            throw ShearFormatException.of(file, "header is not valid JSON (" + e.getOriginalMessage() + ")", "a JSON object", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

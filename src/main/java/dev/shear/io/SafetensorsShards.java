@@ -1,6 +1,5 @@
 package dev.shear.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.HostTensor;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.util.Set;
  * the folder: no absolute paths, no {@code ..}, and no symlink that resolves outside it.
  */
 public final class SafetensorsShards implements AutoCloseable {
-    private static final long MAX_INDEX_BYTES = 100L << 20;
     private final Path source;
     private final List<SafetensorsFile> files;
     private final Map<String, SafetensorsFile> byTensor;
@@ -104,7 +102,7 @@ public final class SafetensorsShards implements AutoCloseable {
     }
 
     private static Map<String, String> readWeightMap(Path index) {
-        JsonNode root = readJson(index);
+        JsonNode root = JsonFiles.read(index);
         JsonNode map = root.get("weight_map");
         if (map == null || !map.isObject()) throw ShearFormatException.of(index, "no weight_map object", "{\"weight_map\": {tensor: file}}");
         Map<String, String> out = new LinkedHashMap<>();
@@ -114,20 +112,6 @@ public final class SafetensorsShards implements AutoCloseable {
             out.put(e.getKey(), e.getValue().textValue());
         }
         return out;
-    }
-
-    static JsonNode readJson(Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_INDEX_BYTES) throw ShearFormatException.of(file, "file is " + size + " bytes", "at most " + MAX_INDEX_BYTES);
-            JsonNode root = SafetensorsFile.JSON.readTree(Files.readAllBytes(file));
-            if (root == null || !root.isObject()) throw ShearFormatException.of(file, "not a JSON object", "{...}");
-            return root;
-        } catch (JsonProcessingException e) {
-            throw ShearFormatException.of(file, "invalid JSON (" + e.getOriginalMessage() + ")", "a JSON object", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
     }
 
     /** A file named inside a model folder, refused when it could reach anything outside it. */

@@ -33,7 +33,7 @@ final class SafetensorsWriter {
     static long dataBytes(HostTensor t, SafetensorsDType dtype) { return t.numel() * dtype.bytes(); }
 
     private static byte[] header(Map<String, HostTensor> tensors, Function<String, SafetensorsDType> dtypeOf) {
-        ObjectNode root = SafetensorsFile.JSON.createObjectNode();
+        ObjectNode root = JsonFiles.MAPPER.createObjectNode();
         root.putObject("__metadata__").put("format", "pt");
         long offset = 0;
         for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
@@ -50,7 +50,7 @@ final class SafetensorsWriter {
 
     private static byte[] toBytes(ObjectNode root) {
         try {
-            return SafetensorsFile.JSON.writeValueAsBytes(root);
+            return JsonFiles.MAPPER.writeValueAsBytes(root);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

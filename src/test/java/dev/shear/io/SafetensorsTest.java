@@ -96,7 +96,7 @@ class SafetensorsTest {
         assertRejected("overflows", raw("{\"a\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,8]}}", new byte[8]));
         assertRejected("not valid JSON", raw("{\"a\":" + t + "[0,8]},\"a\":" + t + "[0,8]}}", new byte[8]));      // duplicate key
         assertRejected("not valid JSON", raw("{\"a\":" + t + "[0,8]}} x", new byte[8]));
-        assertRejected("not a JSON object", raw("[1, 2]", new byte[0]));
+        assertRejected("JSON is not an object", raw("[1, 2]", new byte[0]));
         assertRejected("header length", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1L << 40).array());
         assertRejected("header length", ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(-1).array());
         assertRejected("file is 3 bytes", new byte[3]);
