@@ -22,7 +22,7 @@ public final class Llama2cWriter {
 
     public static void write(ModelConfig config, Map<String, HostTensor> weights, Path file) {
         requireWritable(config);
-        Map<String, HostTensor> w = WeightShapes.requireExact(config, weights, "llama2.c export");
+        Map<String, HostTensor> w = WeightShapes.requireExact(config, weights, file);
         LayerWidths lw = config.layer(0);
         Llama2cCheckpoint.Header h = new Llama2cCheckpoint.Header(config.hiddenSize(), lw.intermediateSize(), config.numLayers(),
                 lw.numHeads(), lw.numKvHeads(), config.vocabSize(), config.tiedEmbeddings(), config.maxSeqLen());
