@@ -120,8 +120,6 @@ final class ChannelGraph {
         return s;
     }
 
-    Space paramOrNull(String name, int axis) { return byParamAxis.get(name + "#" + axis); }
-
     private TensorInfo paramInfo(String name) {
         TensorInfo t = paramsByName.get(name);
         if (t == null) throw new IllegalStateException("no parameter " + name + " in the trace");

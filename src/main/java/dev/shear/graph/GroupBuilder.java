@@ -95,6 +95,9 @@ final class GroupBuilder {
         return sig;
     }
 
+    /** The structure classes of a group: users (query heads, channels) and, for GQA, the shared kv heads. */
+    private record Split(List<Integer> main, List<Integer> shared, boolean irregular) {}
+
     private NodeGroup group(List<ChannelGraph.Space> part, List<ChannelGraph.Space> params) {
         EnumSet<ChannelGraph.Flag> flags = EnumSet.noneOf(ChannelGraph.Flag.class);
         Set<String> opaque = new LinkedHashSet<>();
@@ -102,49 +105,40 @@ final class GroupBuilder {
             flags.addAll(s.flags);
             opaque.addAll(s.opaqueOps);
         }
-        Map<Integer, List<Integer>[]> comps = components(params);
-        Map<List<Integer>, List<Integer>> classes = new LinkedHashMap<>();
-        for (Map.Entry<Integer, List<Integer>[]> e : comps.entrySet())
-            classes.computeIfAbsent(signature(e.getValue()), k -> new ArrayList<>()).add(e.getKey());
-        Map<Integer, Integer> owner = owners(comps);
-
-        List<Integer> mainRoots;
-        List<Integer> sharedRoots = null;
-        boolean irregular = false;
-        if (classes.size() == 1) {
-            mainRoots = classes.values().iterator().next();
-        } else if (classes.size() == 2 && !owner.isEmpty() && linksSplit(classes, owner)) {
-            List<Integer> first = classes.values().iterator().next();
-            boolean firstIsUsers = owner.containsKey(first.get(0));
-            List<List<Integer>> both = new ArrayList<>(classes.values());
-            mainRoots = firstIsUsers ? both.get(0) : both.get(1);
-            sharedRoots = firstIsUsers ? both.get(1) : both.get(0);
-        } else {
-            mainRoots = new ArrayList<>(comps.keySet());
-            irregular = true;
-        }
         boolean rank = flags.contains(ChannelGraph.Flag.LORA_RANK);
-        List<Slice> members;
-        int numStructures;
-        if (irregular) {
-            members = wholeSlices(params, rank);
-            numStructures = 1;
-        } else {
-            mainRoots = sorted(mainRoots, comps);
-            members = slices(params, mainRoots, comps, rank);
-            numStructures = mainRoots.size();
-        }
+        Map<Integer, List<Integer>[]> comps = components(params);
+        Map<Integer, Integer> owner = owners(comps);
+        Split split = split(comps, owner);
+        List<Slice> members = split.irregular() ? wholeSlices(params, rank) : slices(params, split.main(), comps, rank);
+        int numStructures = split.irregular() ? 1 : split.main().size();
         SharedStructures shared = null;
-        if (sharedRoots != null) {
-            sharedRoots = sorted(sharedRoots, comps);
-            int[] ownerOf = new int[mainRoots.size()];
-            for (int s = 0; s < ownerOf.length; s++) ownerOf[s] = sharedRoots.indexOf(owner.get(mainRoots.get(s)));
-            shared = new SharedStructures(sharedRoots.size(), ownerOf, slices(params, sharedRoots, comps, rank));
+        if (split.shared() != null) {
+            int[] ownerOf = new int[numStructures];
+            for (int s = 0; s < ownerOf.length; s++) ownerOf[s] = split.shared().indexOf(owner.get(split.main().get(s)));
+            shared = new SharedStructures(split.shared().size(), ownerOf, slices(params, split.shared(), comps, rank));
         }
         GroupKind kind = kind(flags);
         int layer = layer(members, shared);
-        return new NodeGroup(id(kind, layer, members, flags), kind, layer, reasons(flags, opaque, irregular), numStructures,
+        return new NodeGroup(id(kind, layer, members, flags), kind, layer, reasons(flags, opaque, split.irregular()), numStructures,
                 members, shared, false, false);
+    }
+
+    /**
+     * Components with the same member counts form a class. One class: plain structures. Two classes
+     * joined by attention links: users and shared structures. Anything else is irregular.
+     */
+    private static Split split(Map<Integer, List<Integer>[]> comps, Map<Integer, Integer> owner) {
+        Map<List<Integer>, List<Integer>> classes = new LinkedHashMap<>();
+        for (Map.Entry<Integer, List<Integer>[]> e : comps.entrySet())
+            classes.computeIfAbsent(signature(e.getValue()), k -> new ArrayList<>()).add(e.getKey());
+        List<List<Integer>> cls = new ArrayList<>(classes.values());
+        if (cls.size() == 1) return new Split(sorted(cls.get(0), comps), null, false);
+        for (int u = 0; cls.size() == 2 && u < 2; u++) {
+            List<Integer> users = cls.get(u), shared = cls.get(1 - u);
+            if (owner.keySet().equals(new java.util.HashSet<>(users)) && shared.containsAll(owner.values()))
+                return new Split(sorted(users, comps), sorted(shared, comps), false);
+        }
+        return new Split(new ArrayList<>(comps.keySet()), null, true);
     }
 
     /** user component root → shared component root, from the attention rule's links. */
@@ -158,17 +152,6 @@ final class GroupBuilder {
             if (prev != null && prev != b) return Map.of();     // one query head reading two kv heads: not GQA
         }
         return owner;
-    }
-
-    /** True if every component of one class links to one of the other class. */
-    private static boolean linksSplit(Map<List<Integer>, List<Integer>> classes, Map<Integer, Integer> owner) {
-        List<List<Integer>> both = new ArrayList<>(classes.values());
-        for (int u = 0; u < 2; u++) {
-            List<Integer> users = both.get(u), sharedOnes = both.get(1 - u);
-            if (users.stream().allMatch(owner::containsKey) && sharedOnes.containsAll(owner.values())
-                    && owner.keySet().containsAll(users)) return true;
-        }
-        return false;
     }
 
     /** Structures in order of their first index along their first member. */

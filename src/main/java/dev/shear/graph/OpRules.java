@@ -40,6 +40,4 @@ final class OpRules {
             Map.entry("maximum", new ElementwiseRule(ElementwiseRule.Zero.LOST)));
 
     static OpRule of(String kind) { return RULES.getOrDefault(kind, OPAQUE); }
-
-    static boolean known(String kind) { return RULES.containsKey(kind); }
 }

@@ -6,6 +6,7 @@ import dev.shear.engine.DType;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
+import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,23 @@ class LlamaGroupsTest {
 
     @Test void outputBiasesJoinTheHiddenDimension() {
         check(ModelConfig.llama(32, 40, 1, 4, 2, 32, 16, true).withBiases(true, true), LoraConfig.paperDefaults(1));
+    }
+
+    @Test void nonUniformPrunedLayersMatchTheTable() {
+        ModelConfig base = ModelConfig.llama(64, 96, 3, 8, 4, 64, 32, false);
+        ModelConfig pruned = base.withLayers(List.of(new LayerWidths(6, 3, 8, 70), new LayerWidths(4, 4, 8, 96), new LayerWidths(8, 2, 8, 13)));
+        check(pruned, null);
+        check(pruned, LoraConfig.paperDefaults(8));
+    }
+
+    @Test void layerWithNothingLeftHasNoGroups() {
+        ModelConfig c = ModelConfig.llama(32, 40, 2, 4, 2, 32, 16, true)
+                .withLayers(List.of(new LayerWidths(4, 2, 8, 40), new LayerWidths(0, 0, 8, 0)));
+        try (CausalLm m = CausalLm.random(c, 5, DType.F32)) {
+            DependencyGraph g = DependencyGraph.trace(m);
+            assertEquals(List.of("layers.0.attention", "layers.0.mlp", "hidden", "logits"), g.groups().stream().map(NodeGroup::id).toList());
+            assertEquals(m.numParams(), g.totalParams());
+        }
     }
 
     @Test void paperSizesPerStructure() {
