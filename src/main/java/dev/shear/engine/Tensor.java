@@ -245,6 +245,12 @@ public final class Tensor {
         assign(s.floats(values, dtype(), shape()));
     }
 
+    public void assign(double[] values) {
+        StepScope s = Engine.requireScope();
+        ai.djl.ndarray.NDArray src = s.manager().create(values, new Shape(shape()));
+        nd.set(new NDIndex("..."), dtype() == DType.F64 ? src : src.toType(djl(dtype()), false));
+    }
+
     // ---- to host ----------------------------------------------------------------------------------------------
 
     public float[] toFloats() {
