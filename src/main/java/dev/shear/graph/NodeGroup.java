@@ -81,6 +81,20 @@ public final class NodeGroup {
     /** True when zeroing a shared structure with all its users' OUT slices makes the users' IN slices irrelevant. */
     public boolean sharedZeroInvariant() { return sharedZeroInvariant; }
 
+    /**
+     * The same group with whole kv groups as structures (the {@link SelectionMode#KV_GROUP} view):
+     * structure j is kv head j with all its query heads. Zero-invariant by rows alone. Groups without
+     * shared structures are returned as they are.
+     */
+    public NodeGroup asKvGroups() {
+        if (shared == null) return this;
+        List<Slice> merged = new ArrayList<>();
+        for (Slice m : members) merged.add(m.regrouped(j -> m.indices(shared.usersOf(j)), shared.count()));
+        for (Slice m : shared.members()) merged.add(m);
+        merged.sort(java.util.Comparator.comparing(Slice::role));          // rows first, then columns (stable)
+        return new NodeGroup(id, kind, layer, reasons, shared.count(), merged, null, sharedZeroInvariant, sharedZeroInvariant);
+    }
+
     /** Base (non-LoRA) parameters removed with one structure, shared structures not counted. */
     public long paramsPerStructure() { return params(members, false); }
 

@@ -83,7 +83,12 @@ public final class Slice {
 
     public long paramsPerStructure() { return perStructure() * paramsPerIndex(); }
 
-    Slice withRole(Role r) { return new Slice(param, axis, r, shape, indices); }
+    /** The same parameter axis with new structures: structure j gets indicesOf(j). */
+    Slice regrouped(java.util.function.IntFunction<int[]> indicesOf, int count) {
+        int[][] idx = new int[count][];
+        for (int j = 0; j < count; j++) idx[j] = indicesOf.apply(j);
+        return new Slice(param, axis, role, shape, idx);
+    }
 
     Cut cut(int... structures) { return new Cut(param, axis, role, indices(structures)); }
 

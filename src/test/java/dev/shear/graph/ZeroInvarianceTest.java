@@ -38,7 +38,11 @@ class ZeroInvarianceTest {
 
     @Test void pythiaSequentialResidualWithoutLora() { check(GraphFixtures.pythia(2, false), null); }
 
-    private static void check(ModelConfig c, LoraConfig lora) {
+    @Test void llamaGroupedQueryKvGroupView() { check(GraphFixtures.stories260k(), LoraConfig.paperDefaults(8), true); }
+
+    private static void check(ModelConfig c, LoraConfig lora) { check(c, lora, false); }
+
+    private static void check(ModelConfig c, LoraConfig lora, boolean kvView) {
         try (CausalLm m = CausalLm.random(c, 31, DType.F64)) {
             GraphFixtures.randomizeBiases(m, 32);
             LoraAdapters ad = lora == null ? null : LoraAdapters.insert(m, lora);
@@ -52,7 +56,8 @@ class ZeroInvarianceTest {
             List<Cut> free = new ArrayList<>();
             NodeGroup control = null;
             int kept = -1;
-            for (NodeGroup group : g.prunableGroups()) {
+            for (NodeGroup found : g.prunableGroups()) {
+                NodeGroup group = kvView ? found.asKvGroups() : found;
                 int[] removed = selection(group, r);
                 Removal rm = group.removal(removed);
                 checkGqaSplit(group, rm);
