@@ -64,8 +64,8 @@ public final class TensorStore implements AutoCloseable {
             ByteBuffer staging = STAGING.get();
             for (long done = 0; done < n; ) {
                 int count = (int) Math.min(CHUNK, n - done);
-                staging.clear();
-                source.read(name, done, staging.asFloatBuffer().limit(count));
+                staging.clear().limit(count * Float.BYTES);
+                source.read(name, done, staging.asFloatBuffer());
                 copyChunk(flat, done, count, staging, as);
                 done += count;
             }
