@@ -110,11 +110,17 @@ public final class Tensor {
      * it outlives the op only where autograd saved it for backward.
      */
     public Tensor linear(Tensor weight, Tensor bias) {
-        NDArray w = promotedTo(weight.nd, nd.getDataType()), b = bias == null ? null : promotedTo(bias.nd, nd.getDataType());
+        NDArray w = widenedWeight(weight.nd, nd.getDataType()), b = bias == null ? null : promotedTo(bias.nd, nd.getDataType());
         NDArray r = nd.getNDArrayInternal().linear(nd, w, b).singletonOrThrow();
         if (w != weight.nd) w.close();
         if (b != null && b != bias.nd) b.close();
         return bias == null ? op("linear", r, weight) : op("linear", r, weight, bias);
+    }
+
+    /** As {@link #promotedTo}; untaped, into the thread's reusable buffer instead of a fresh copy. */
+    private static NDArray widenedWeight(NDArray w, DataType to) {
+        if (w.getDataType() != DataType.FLOAT16 || (to != DataType.FLOAT32 && to != DataType.FLOAT64)) return w;
+        return ai.djl.pytorch.jni.JniUtils.isGradMode() ? widen(w, to) : WideningBuffer.widen(w, to);
     }
 
     /** A half-precision array widened to {@code to} by type promotion, or the array itself. */

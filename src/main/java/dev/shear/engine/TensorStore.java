@@ -66,23 +66,21 @@ public final class TensorStore implements AutoCloseable {
                 int count = (int) Math.min(CHUNK, n - done);
                 staging.clear().limit(count * Float.BYTES);
                 source.read(name, done, staging.asFloatBuffer());
-                copyChunk(flat, done, count, staging, as);
+                copyChunk(flat, done, count, staging);
                 done += count;
             }
         }
         return register(new Tensor(target, name));
     }
 
-    /** Copies {@code count} staged fp32 values into flat[at, at+count), converting to the stored dtype. */
-    private void copyChunk(NDArray flat, long at, int count, ByteBuffer staging, DType as) {
+    /**
+     * Copies {@code count} staged fp32 values into flat[at, at+count); the copy converts to the stored
+     * dtype in place, so no converted temporary is allocated (temporaries fragment the native heap).
+     */
+    private void copyChunk(NDArray flat, long at, int count, ByteBuffer staging) {
         // a CPU array made from a direct buffer aliases it, so it must be closed before the buffer is reused
         try (NDArray chunk = manager.create(staging, new Shape(count), DataType.FLOAT32)) {
-            NDIndex range = new NDIndex(at + ":" + (at + count));
-            if (as == DType.F32) {
-                flat.set(range, chunk);
-            } else {
-                try (NDArray cast = chunk.toType(Tensor.djl(as), false)) { flat.set(range, cast); }
-            }
+            flat.set(new NDIndex(at + ":" + (at + count)), chunk);
         }
     }
 

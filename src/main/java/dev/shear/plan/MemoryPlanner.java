@@ -61,17 +61,20 @@ public final class MemoryPlanner {
             return new long[] {act * F32 + savedWide, work * F32};
         }
         long act = la.embedding() + (layers + 1) * la.layerOutput() + la.head();    // layer inputs, top, head
-        long work = la.headBackwardTransient() * F32;
+        long recompute = 0;
         for (int i = 0; i < layers; i++) {
-            long recompute = (la.retained(i) + la.backwardTransient(i) + 2 * la.layerOutput()) * F32;
-            work = Math.max(work, recompute + (half ? inv.layerProjectionParams(i) * F32 : 0));
+            long layer = (la.retained(i) + la.backwardTransient(i) + 2 * la.layerOutput()) * F32;
+            recompute = Math.max(recompute, layer + (half ? inv.layerProjectionParams(i) * F32 : 0));
         }
-        return new long[] {act * F32 + headWide, work};
+        // the head's backward frees its gradients before the first recompute, but the allocator keeps
+        // those blocks and cannot hand them to the layers' differently sized tensors: both stay resident
+        long buffer = half ? inv.largestMatrix() * F32 : 0;                       // the untaped forward's widening buffer
+        return new long[] {act * F32 + headWide, la.headBackwardTransient() * F32 + recompute + buffer};
     }
 
     /** {activations, workspace} of a forward pass without a tape, in bytes. */
     private static long[] forward(Workload w, WeightInventory inv, LayerActivations la) {
-        long widen = w.baseDtype() == DType.F16 ? inv.largestMatrix() * F32 : 0;    // one widened weight at a time
+        long widen = w.baseDtype() == DType.F16 ? inv.largestMatrix() * F32 : 0;    // the widening buffer, grown to the largest matrix
         if (!w.checkpoint()) {
             long act = la.embedding() + la.head();
             for (int i = 0; i < w.config().numLayers(); i++) act += la.retained(i);
