@@ -3,12 +3,14 @@ package dev.shear.cli;
 import dev.shear.engine.Bench;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
+import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.ModelStream;
+import dev.shear.io.SafetensorsDType;
 import dev.shear.lora.AdamW;
 import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
@@ -17,6 +19,7 @@ import dev.shear.lora.TrainStep;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.RandomWeightSource;
+import dev.shear.model.WeightNames;
 import dev.shear.plan.MemoryEstimate;
 import dev.shear.plan.MemoryPlanner;
 import dev.shear.plan.Phase;
@@ -45,9 +48,18 @@ final class BenchMemoryCommand implements Runnable {
     @Option(names = "--lora-rank", defaultValue = "8") int rank;
     @Option(names = "--whole-load", description = "Load the whole model onto the heap first (the non-streaming path), to compare.")
     boolean wholeLoad;
+    @Option(names = "--save-random", paramLabel = "DIR",
+            description = "Write random weights of --config as a sharded fp32 Hugging Face folder (for load measurements) and exit.")
+    java.nio.file.Path saveRandom;
+    @Option(names = "--shard-size", defaultValue = "2GB", description = "Shard size for --save-random (default: ${DEFAULT-VALUE}).")
+    String shardSize;
 
     @Override public void run() {
         common.apply();
+        if (saveRandom != null) {
+            writeRandom();
+            return;
+        }
         Engine.version();
         try (StepScope s = Engine.openScope()) { s.zeros(DType.F32, 4).sum().item(); }    // engine fully up
         double start = Bench.peakRssMib();
@@ -67,6 +79,21 @@ final class BenchMemoryCommand implements Runnable {
             if (!phase.equals("load")) System.out.printf("VmHWM after %-13s %9.1f MiB%n", phase, peak);
             report(cfg, peak);
         }
+    }
+
+    /** The whole model is built on the heap here (this is the writer, not a measurement). */
+    private void writeRandom() {
+        ModelConfig cfg = choice.config();
+        RandomWeightSource src = new RandomWeightSource(cfg, common.seed, 0.02f);
+        java.util.Map<String, HostTensor> weights = new java.util.LinkedHashMap<>();
+        for (var e : WeightNames.expectedShapes(cfg).entrySet()) {
+            float[] data = new float[Math.toIntExact(HostTensor.numel(e.getValue()))];
+            src.read(e.getKey(), 0, java.nio.FloatBuffer.wrap(data));
+            weights.put(e.getKey(), new HostTensor(e.getValue(), data));
+        }
+        ModelFolder.save(new LoadedModel(cfg, weights, null), null, saveRandom,
+                new ModelFolder.SaveOptions(SafetensorsDType.F32, ByteSize.parse(shardSize)));
+        System.out.println("wrote " + saveRandom);
     }
 
     private CausalLm load(ModelConfig cfg) {

@@ -20,10 +20,13 @@ public final class Engine {
 
     private Engine() {}
 
-    /** Start-up must not phone home: DJL reads these before its first engine call. */
+    /**
+     * Start-up must not phone home: DJL reads these before its first engine call. Downloads (DJL
+     * fetching a CUDA build of libtorch, docs/device.md) happen only with DJL_OFFLINE=false set explicitly.
+     */
     static synchronized NDManager root() {
         if (root == null) {
-            if (!"true".equalsIgnoreCase(System.getenv("DJL_OFFLINE")))
+            if (!"false".equalsIgnoreCase(System.getenv("DJL_OFFLINE")))
                 System.setProperty("ai.djl.offline", "true");
             System.setProperty("OPT_OUT_TRACKING", "true");
             System.setProperty("ai.djl.pytorch.graph_optimizer", "false");

@@ -30,7 +30,7 @@ public final class HfTokenizerBinding implements AutoCloseable {
 
     /** Start-up must not phone home: the same properties {@link Engine} sets before its first call. */
     private static synchronized void offline() {
-        if (!"true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) System.setProperty("ai.djl.offline", "true");
+        if (!"false".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
     }
 
