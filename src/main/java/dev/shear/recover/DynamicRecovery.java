@@ -1,0 +1,157 @@
+package dev.shear.recover;
+
+import dev.shear.engine.Engine;
+import dev.shear.engine.HostTensor;
+import dev.shear.engine.StepScope;
+import dev.shear.engine.Tensor;
+import dev.shear.lora.AdamW;
+import dev.shear.lora.AdamWConfig;
+import dev.shear.lora.Checkpointer;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.LoraConfig;
+import dev.shear.lora.LrSchedule;
+import dev.shear.lora.TokenBatch;
+import dev.shear.lora.TrainingLoop;
+import dev.shear.model.CausalLm;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Function;
+
+/**
+ * Dynamic knowledge recovery (LoRAShear Algorithm 5, pretraining stage): each round measures how
+ * much each source degraded, samples a subset weighted towards the worst ones, LoRA-tunes on it,
+ * merges, and measures again. A static mixture (uniform weights) is the control.
+ */
+public final class DynamicRecovery {
+    private DynamicRecovery() {}
+
+    public record RoundLog(int round, Map<String, Double> degradation, Map<String, Double> weights, Map<String, Integer> rows,
+                           Map<String, Double> pplBefore, Map<String, Double> pplAfter, List<Double> losses,
+                           double meanImprovement, double seconds) {}
+
+    public record Report(Map<String, Double> referencePpl, List<RoundLog> rounds, String stopReason, long tokens, double seconds) {}
+
+    /** Per-round state files: "round-N" holds the merged model after round N; the loop's own checkpoints go beside it. */
+    public interface RoundStore {
+        Checkpointer loop(int round);
+
+        Checkpointer rounds();
+    }
+
+    /**
+     * @param referencePpl the original model's perplexity on each source's validation split
+     */
+    public static Report run(CausalLm model, List<Corpus> sources, Map<String, Double> referencePpl,
+                             RecoverySettings s, RoundStore store, TrainingLoop.Listener listener) {
+        long t0 = System.nanoTime();
+        List<RoundLog> logs = new ArrayList<>();
+        int first = restoreRounds(model, store, logs);
+        Map<String, Double> before = measure(model, sources, s);
+        String stop = "ran all " + s.rounds() + " rounds";
+        long tokens = 0;
+        for (int r = first; r < s.rounds(); r++) {
+            long rt = System.nanoTime();
+            double[] d = new double[sources.size()];
+            Map<String, Double> deg = new LinkedHashMap<>();
+            for (int i = 0; i < d.length; i++) {
+                String n = sources.get(i).name();
+                d[i] = before.get(n) / referencePpl.get(n) - 1;
+                deg.put(n, d[i]);
+            }
+            double[] w = s.dynamic() ? MixtureWeights.compute(d, s.tau(), s.floor()) : uniform(d.length);
+            int[] rows = Packing.allocate(w, s.stepsPerRound() * s.batch());
+            List<int[]> data = sample(sources, rows, s, r);
+            List<Double> losses = train(model, data, s, r, store.loop(r), listener);
+            tokens += (long) data.size() * s.seqLen();
+            Map<String, Double> after = measure(model, sources, s);
+            double gain = meanImprovement(before, after);
+            logs.add(new RoundLog(r, deg, named(sources, w), namedInts(sources, rows), before, after, losses, gain,
+                    (System.nanoTime() - rt) / 1e9));
+            saveRound(model, store, r, logs);
+            before = after;
+            if (gain < s.minImprovement()) {
+                stop = String.format("round %d improved validation perplexity by %.2f%% < %.2f%%", r, 100 * gain, 100 * s.minImprovement());
+                break;
+            }
+        }
+        return new Report(referencePpl, logs, stop, tokens, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Perplexity of each source's validation split. */
+    public static Map<String, Double> measure(CausalLm model, List<Corpus> sources, RecoverySettings s) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (Corpus c : sources) out.put(c.name(), Validation.ppl(model, c.validation(), s.seqLen(), s.batch()));
+        return out;
+    }
+
+    private static List<int[]> sample(List<Corpus> sources, int[] rows, RecoverySettings s, int round) {
+        List<int[]> data = new ArrayList<>();
+        for (int i = 0; i < sources.size(); i++) {
+            Random rnd = new Random(s.seed() * 7919 + round * 131L + i);
+            for (int k = 0; k < rows[i]; k++) data.add(Packing.row(sources.get(i).train(), s.seqLen() + 1, rnd));
+        }
+        java.util.Collections.shuffle(data, new Random(s.seed() + round));
+        return data;
+    }
+
+    private static List<Double> train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
+                                      Checkpointer ckpt, TrainingLoop.Listener listener) {
+        LoraConfig lc = new LoraConfig(s.lora().targets(), s.lora().rank(), s.lora().alpha(), s.lora().dropout(), s.seed() + round);
+        LoraAdapters ad = LoraAdapters.insert(model, lc);
+        try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
+            int steps = data.size() / s.batch();
+            LrSchedule sched = new LrSchedule(s.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed() + round, 3);
+            TrainingLoop.BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
+            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
+            return sum.losses();
+        } finally {
+            ad.close();     // merges into the base weights
+        }
+    }
+
+    static double meanImprovement(Map<String, Double> before, Map<String, Double> after) {
+        double sum = 0;
+        for (String k : before.keySet()) sum += (before.get(k) - after.get(k)) / before.get(k);
+        return sum / before.size();
+    }
+
+    private static double[] uniform(int n) {
+        double[] w = new double[n];
+        java.util.Arrays.fill(w, 1.0 / n);
+        return w;
+    }
+
+    private static Map<String, Double> named(List<Corpus> sources, double[] v) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (int i = 0; i < v.length; i++) m.put(sources.get(i).name(), v[i]);
+        return m;
+    }
+
+    private static Map<String, Integer> namedInts(List<Corpus> sources, int[] v) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int i = 0; i < v.length; i++) m.put(sources.get(i).name(), v[i]);
+        return m;
+    }
+
+    private static void saveRound(CausalLm model, RoundStore store, int round, List<RoundLog> logs) {
+        store.rounds().save(new Checkpointer.State(round + 1, model.toHost(), Map.of("completed_rounds", round + 1, "logs", RoundLogCodec.encode(logs))));
+    }
+
+    private static int restoreRounds(CausalLm model, RoundStore store, List<RoundLog> logs) {
+        Optional<Checkpointer.State> st = store.rounds().latest();
+        if (st.isEmpty()) return 0;
+        try (StepScope s = Engine.openScope(model.store())) {
+            for (Map.Entry<String, Tensor> e : model.params().entrySet()) {
+                HostTensor h = st.get().tensors().get(e.getKey());
+                e.getValue().assign(h.data());
+            }
+        }
+        logs.addAll(RoundLogCodec.decode(st.get().meta().get("logs")));
+        return (int) st.get().step();
+    }
+}
