@@ -1,38 +1,57 @@
 package dev.shear.io;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
-/** Writes that are complete or absent: temp file in the same folder, fsync, rename. */
+/** Writes a file so that readers see the old content or the complete new one, never a part. */
 public final class AtomicFiles {
     private AtomicFiles() {}
 
-    public static void write(Path target, byte[] data) {
+    /** Fills a channel; the channel is closed and synced by the caller. */
+    interface Body {
+        void write(FileChannel channel) throws IOException;
+    }
+
+    /** Temp file in the target's folder, fsync, rename over the target. */
+    static void write(Path target, Body body) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            readableByAll(tmp, "rw-r--r--");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(data);
-                while (buf.hasRemaining()) ch.write(buf);
+                body.write(ch);
                 ch.force(true);
             }
             move(tmp, target);
+            syncDirectory(dir);
         } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        } finally {
             deleteQuietly(tmp);
-            throw new IllegalStateException(target + ": cannot write (" + e.getMessage() + ")", e);
         }
     }
 
-    public static void writeString(Path target, String text) { write(target, text.getBytes(StandardCharsets.UTF_8)); }
+    public static void writeBytes(Path target, byte[] bytes) {
+        write(target, ch -> writeFully(ch, ByteBuffer.wrap(bytes)));
+    }
+
+    public static void writeString(Path target, String text) {
+        writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) ch.write(buf);
+    }
 
     static void move(Path from, Path to) throws IOException {
         try {
@@ -42,12 +61,30 @@ public final class AtomicFiles {
         }
     }
 
-    static void deleteQuietly(Path p) {
+    /** Temp files and folders are created owner-only; the published result should not be. */
+    static void readableByAll(Path p, String perms) {
+        try {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not a POSIX file system: keep its defaults
+        }
+    }
+
+    /** Makes a rename durable; not every platform can open a directory, which is fine. */
+    static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // best effort
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
         if (p == null) return;
         try {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
-            // best effort: a stray temp file is harmless
+            // a stale temp file is harmless
         }
     }
 }

@@ -51,7 +51,7 @@ public final class CheckpointFile {
         byte[] body = bytes.toByteArray();
         byte[] all = Arrays.copyOf(body, body.length + 32);
         System.arraycopy(sha256(body, body.length), 0, all, body.length, 32);
-        AtomicFiles.write(file, all);
+        AtomicFiles.writeBytes(file, all);
     }
 
     public static Contents read(Path file) {

@@ -1,12 +1,16 @@
 package dev.shear.io;
 
-/** Text to token ids and back. Implementations: llama2.c tok*.bin, Hugging Face tokenizer.json. */
-public interface Tokenizer {
+/**
+ * Text to token ids and back. Special tokens are never added implicitly: callers ask for BOS/EOS.
+ * Closing releases native resources where there are any; it throws nothing.
+ */
+public interface Tokenizer extends AutoCloseable {
     int[] encode(String text, boolean bos, boolean eos);
 
+    /** The text of a sequence; BOS/EOS are not rendered, the space after BOS (or at the start) is dropped. */
     String decode(int[] ids);
 
-    /** The text of one token following prevToken, as a streaming printer shows it. */
+    /** The text {@code token} adds after {@code prevToken}, for streaming output (run.c's decode). */
     String decodePiece(int prevToken, int token);
 
     int vocabSize();
@@ -15,6 +19,8 @@ public interface Tokenizer {
 
     int eosId();
 
-    /** e.g. "llama2.c tok512.bin, 512 tokens". */
+    /** One line for logs, e.g. "llama2.c tok512.bin, 512 tokens". */
     String describe();
+
+    @Override default void close() {}
 }

@@ -42,6 +42,11 @@ public final class TrainingLoop {
         default Map<String, Object> state() { return Map.of(); }
 
         default void restore(Map<String, Object> state) {}
+
+        /** Tensors the hook needs to resume (saved under "hook/" names). */
+        default Map<String, HostTensor> tensors() { return Map.of(); }
+
+        default void restoreTensors(Map<String, HostTensor> tensors) {}
     }
 
     public interface Listener { void onStep(long step, long total, TrainStep.Result result); }
@@ -114,6 +119,10 @@ public final class TrainingLoop {
             for (Map.Entry<String, Tensor> e : model.params().entrySet()) e.getValue().assign(t.get("base/" + e.getKey()).data());
         }
         hook.restore((Map<String, Object>) st.meta().getOrDefault("hook", Map.of()));
+        Map<String, HostTensor> hookTensors = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> e : t.entrySet())
+            if (e.getKey().startsWith("hook/")) hookTensors.put(e.getKey().substring(5), e.getValue());
+        hook.restoreTensors(hookTensors);
         losses.clear();
         for (Object o : (List<Object>) st.meta().getOrDefault("losses", List.of())) losses.add(((Number) o).doubleValue());
     }
@@ -122,6 +131,7 @@ public final class TrainingLoop {
         Map<String, HostTensor> t = new LinkedHashMap<>(ad.toHost());
         t.putAll(opt.stateToHost());
         for (Map.Entry<String, HostTensor> e : ad.model().toHost().entrySet()) t.put("base/" + e.getKey(), e.getValue());
+        for (Map.Entry<String, HostTensor> e : hook.tensors().entrySet()) t.put("hook/" + e.getKey(), e.getValue());
         Map<String, Object> meta = new HashMap<>();
         meta.put("optimizer_steps", opt.steps());
         meta.put("hook", hook.state());

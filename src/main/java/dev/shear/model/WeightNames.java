@@ -1,59 +1,147 @@
 package dev.shear.model;
 
 import java.util.LinkedHashMap;
-import java.util.Map;
 
-/** Hugging Face parameter names and the shapes a config requires (placeholder until io lands). */
+/**
+ * Hugging Face parameter names, the keys of every weight map in Shear, and the exact set of
+ * tensors a {@link ModelConfig} requires. Shapes are {@code [out, in]} as nn.Linear stores them.
+ */
 public final class WeightNames {
     private WeightNames() {}
 
-    public static Map<String, long[]> expectedShapes(ModelConfig c) {
-        Map<String, long[]> m = new LinkedHashMap<>();
-        long d = c.hiddenSize();
-        if (c.architecture() == Architecture.NEOX) {
-            m.put("gpt_neox.embed_in.weight", new long[] {c.vocabSize(), d});
-            for (int i = 0; i < c.numLayers(); i++) {
-                LayerWidths w = c.layer(i);
-                String p = "gpt_neox.layers." + i + ".";
-                for (String n : new String[] {"input_layernorm", "post_attention_layernorm"}) {
-                    m.put(p + n + ".weight", new long[] {d});
-                    m.put(p + n + ".bias", new long[] {d});
-                }
-                m.put(p + "attention.query_key_value.weight", new long[] {3L * w.qDim(), d});
-                m.put(p + "attention.query_key_value.bias", new long[] {3L * w.qDim()});
-                m.put(p + "attention.dense.weight", new long[] {d, w.qDim()});
-                m.put(p + "attention.dense.bias", new long[] {d});
-                m.put(p + "mlp.dense_h_to_4h.weight", new long[] {w.intermediateSize(), d});
-                m.put(p + "mlp.dense_h_to_4h.bias", new long[] {w.intermediateSize()});
-                m.put(p + "mlp.dense_4h_to_h.weight", new long[] {d, w.intermediateSize()});
-                m.put(p + "mlp.dense_4h_to_h.bias", new long[] {d});
-            }
-            m.put("gpt_neox.final_layer_norm.weight", new long[] {d});
-            m.put("gpt_neox.final_layer_norm.bias", new long[] {d});
-            m.put("embed_out.weight", new long[] {c.vocabSize(), d});
-            return m;
-        }
-        m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
-        for (int i = 0; i < c.numLayers(); i++) {
-            LayerWidths w = c.layer(i);
-            String p = "model.layers." + i + ".";
-            m.put(p + "input_layernorm.weight", new long[] {d});
-            proj(m, p + "self_attn.q_proj", w.qDim(), d, c.attentionBias());
-            proj(m, p + "self_attn.k_proj", w.kvDim(), d, c.attentionBias());
-            proj(m, p + "self_attn.v_proj", w.kvDim(), d, c.attentionBias());
-            proj(m, p + "self_attn.o_proj", d, w.qDim(), c.outputBias());
-            m.put(p + "post_attention_layernorm.weight", new long[] {d});
-            proj(m, p + "mlp.gate_proj", w.intermediateSize(), d, c.mlpBias());
-            proj(m, p + "mlp.up_proj", w.intermediateSize(), d, c.mlpBias());
-            proj(m, p + "mlp.down_proj", d, w.intermediateSize(), c.outputBias());
-        }
-        m.put("model.norm.weight", new long[] {d});
-        if (!c.tiedEmbeddings()) m.put("lm_head.weight", new long[] {c.vocabSize(), d});
-        return m;
+    /** The linear layers of a LLaMA decoder layer. */
+    public enum Linear {
+        Q("self_attn.q_proj"), K("self_attn.k_proj"), V("self_attn.v_proj"), O("self_attn.o_proj"),
+        GATE("mlp.gate_proj"), UP("mlp.up_proj"), DOWN("mlp.down_proj");
+
+        private final String path;
+
+        Linear(String path) { this.path = path; }
+
+        public String weight(int layer) { return layerPrefix(layer) + path + ".weight"; }
+
+        public String bias(int layer) { return layerPrefix(layer) + path + ".bias"; }
     }
 
-    private static void proj(Map<String, long[]> m, String module, long out, long in, boolean bias) {
-        m.put(module + ".weight", new long[] {out, in});
-        if (bias) m.put(module + ".bias", new long[] {out});
+    /** The linear layers of a GPT-NeoX decoder layer. */
+    public enum NeoxLinear {
+        /** Fused per-head projection: rows are [q, k, v] blocks of headDim for each head in turn. */
+        QKV("attention.query_key_value"),
+        DENSE("attention.dense"),
+        H_TO_4H("mlp.dense_h_to_4h"),
+        FOUR_H_TO_H("mlp.dense_4h_to_h");
+
+        private final String path;
+
+        NeoxLinear(String path) { this.path = path; }
+
+        public String weight(int layer) { return neoxPrefix(layer) + path + ".weight"; }
+
+        public String bias(int layer) { return neoxPrefix(layer) + path + ".bias"; }
     }
+
+    // ---- LLaMA ----------------------------------------------------------------------------------
+
+    public static String embedTokens() { return "model.embed_tokens.weight"; }
+
+    public static String inputNorm(int layer) { return layerPrefix(layer) + "input_layernorm.weight"; }
+
+    public static String postAttentionNorm(int layer) { return layerPrefix(layer) + "post_attention_layernorm.weight"; }
+
+    public static String finalNorm() { return "model.norm.weight"; }
+
+    public static String lmHead() { return "lm_head.weight"; }
+
+    // ---- GPT-NeoX -------------------------------------------------------------------------------
+
+    public static String neoxEmbedIn() { return "gpt_neox.embed_in.weight"; }
+
+    public static String neoxInputNorm(int layer, boolean bias) { return neoxPrefix(layer) + "input_layernorm." + part(bias); }
+
+    public static String neoxPostAttentionNorm(int layer, boolean bias) {
+        return neoxPrefix(layer) + "post_attention_layernorm." + part(bias);
+    }
+
+    public static String neoxFinalNorm(boolean bias) { return "gpt_neox.final_layer_norm." + part(bias); }
+
+    public static String neoxEmbedOut() { return "embed_out.weight"; }
+
+    /** Output embedding name for the config's architecture (present only when embeddings are untied). */
+    public static String outputEmbedding(ModelConfig config) {
+        return config.architecture() == Architecture.NEOX ? neoxEmbedOut() : lmHead();
+    }
+
+    /** Input embedding name for the config's architecture. */
+    public static String inputEmbedding(ModelConfig config) {
+        return config.architecture() == Architecture.NEOX ? neoxEmbedIn() : embedTokens();
+    }
+
+    /**
+     * Buffers some checkpoints carry that are no parameters: rotary inverse frequencies and the
+     * causal-mask buffers older GPT-NeoX exports saved. Loaders may drop them.
+     */
+    public static boolean isIgnorableBuffer(String name) {
+        return name.endsWith(".rotary_emb.inv_freq")
+                || name.matches("gpt_neox\\.layers\\.\\d+\\.attention\\.(bias|masked_bias)");
+    }
+
+    /** Every tensor the config requires, with its exact shape, in Hugging Face state-dict order. */
+    public static LinkedHashMap<String, long[]> expectedShapes(ModelConfig config) {
+        LinkedHashMap<String, long[]> shapes = new LinkedHashMap<>();
+        long d = config.hiddenSize();
+        shapes.put(inputEmbedding(config), new long[] {config.vocabSize(), d});
+        for (int i = 0; i < config.numLayers(); i++) {
+            if (config.architecture() == Architecture.NEOX) neoxLayer(shapes, config, i);
+            else llamaLayer(shapes, config, i);
+        }
+        if (config.architecture() == Architecture.NEOX) {
+            shapes.put(neoxFinalNorm(false), new long[] {d});
+            shapes.put(neoxFinalNorm(true), new long[] {d});
+        } else {
+            shapes.put(finalNorm(), new long[] {d});
+        }
+        if (!config.tiedEmbeddings()) shapes.put(outputEmbedding(config), new long[] {config.vocabSize(), d});
+        return shapes;
+    }
+
+    private static void llamaLayer(LinkedHashMap<String, long[]> shapes, ModelConfig c, int i) {
+        LayerWidths w = c.layer(i);
+        long d = c.hiddenSize();
+        linear(shapes, Linear.Q.weight(i), Linear.Q.bias(i), w.qDim(), d, c.attentionBias());
+        linear(shapes, Linear.K.weight(i), Linear.K.bias(i), w.kvDim(), d, c.attentionBias());
+        linear(shapes, Linear.V.weight(i), Linear.V.bias(i), w.kvDim(), d, c.attentionBias());
+        linear(shapes, Linear.O.weight(i), Linear.O.bias(i), d, w.qDim(), c.outputBias());
+        linear(shapes, Linear.GATE.weight(i), Linear.GATE.bias(i), w.intermediateSize(), d, c.mlpBias());
+        linear(shapes, Linear.UP.weight(i), Linear.UP.bias(i), w.intermediateSize(), d, c.mlpBias());
+        linear(shapes, Linear.DOWN.weight(i), Linear.DOWN.bias(i), d, w.intermediateSize(), c.outputBias());
+        shapes.put(inputNorm(i), new long[] {d});
+        shapes.put(postAttentionNorm(i), new long[] {d});
+    }
+
+    private static void neoxLayer(LinkedHashMap<String, long[]> shapes, ModelConfig c, int i) {
+        LayerWidths w = c.layer(i);
+        if (w.numKvHeads() != w.numHeads())
+            throw new IllegalArgumentException("GPT-NeoX layer " + i + " has " + w.numKvHeads()
+                    + " kv heads, expected " + w.numHeads() + " (no grouped-query attention)");
+        long d = c.hiddenSize();
+        shapes.put(neoxInputNorm(i, false), new long[] {d});
+        shapes.put(neoxInputNorm(i, true), new long[] {d});
+        shapes.put(neoxPostAttentionNorm(i, false), new long[] {d});
+        shapes.put(neoxPostAttentionNorm(i, true), new long[] {d});
+        linear(shapes, NeoxLinear.QKV.weight(i), NeoxLinear.QKV.bias(i), 3L * w.qDim(), d, c.attentionBias());
+        linear(shapes, NeoxLinear.DENSE.weight(i), NeoxLinear.DENSE.bias(i), d, w.qDim(), c.outputBias());
+        linear(shapes, NeoxLinear.H_TO_4H.weight(i), NeoxLinear.H_TO_4H.bias(i), w.intermediateSize(), d, c.mlpBias());
+        linear(shapes, NeoxLinear.FOUR_H_TO_H.weight(i), NeoxLinear.FOUR_H_TO_H.bias(i), d, w.intermediateSize(), c.outputBias());
+    }
+
+    private static void linear(LinkedHashMap<String, long[]> shapes, String weight, String bias, long out, long in, boolean hasBias) {
+        shapes.put(weight, new long[] {out, in});
+        if (hasBias) shapes.put(bias, new long[] {out});
+    }
+
+    private static String layerPrefix(int layer) { return "model.layers." + layer + "."; }
+
+    private static String neoxPrefix(int layer) { return "gpt_neox.layers." + layer + "."; }
+
+    private static String part(boolean bias) { return bias ? "bias" : "weight"; }
 }

@@ -1,5 +1,10 @@
 package dev.shear.recover;
 
+import dev.shear.io.Corpus;
+import dev.shear.io.Packing;
+import dev.shear.io.Paragraphs;
+import dev.shear.io.SourceSpec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shear.io.Tokenizer;

@@ -1,5 +1,10 @@
 package dev.shear.recover;
 
+import dev.shear.io.Corpus;
+import dev.shear.io.Packing;
+import dev.shear.io.Paragraphs;
+import dev.shear.io.SourceSpec;
+
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;

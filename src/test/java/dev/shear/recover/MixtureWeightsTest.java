@@ -1,5 +1,7 @@
 package dev.shear.recover;
 
+import dev.shear.io.Packing;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,4 +1,4 @@
-package dev.shear.recover;
+package dev.shear.io;
 
 import java.nio.file.Path;
 

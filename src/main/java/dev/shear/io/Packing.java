@@ -1,15 +1,15 @@
-package dev.shear.recover;
+package dev.shear.io;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
 /** Builds fixed-length training rows from paragraphs: a random window of a long one, or several short ones packed. */
-final class Packing {
+public final class Packing {
     private Packing() {}
 
     /** A row of rowLen tokens drawn from the paragraphs with the given generator. */
-    static int[] row(List<int[]> paragraphs, int rowLen, Random rnd) {
+    public static int[] row(List<int[]> paragraphs, int rowLen, Random rnd) {
         int[] row = new int[rowLen];
         int filled = 0;
         while (filled < rowLen) {
@@ -23,7 +23,7 @@ final class Packing {
     }
 
     /** Splits total rows across sources by weight (largest remainder), so counts sum exactly. */
-    static int[] allocate(double[] weights, int total) {
+    public static int[] allocate(double[] weights, int total) {
         int[] counts = new int[weights.length];
         double[] rem = new double[weights.length];
         int used = 0;

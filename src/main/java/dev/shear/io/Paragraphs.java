@@ -1,4 +1,4 @@
-package dev.shear.recover;
+package dev.shear.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,12 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads a source's paragraphs: plain text by line or block, or a JSONL text field. */
-final class Paragraphs {
+public final class Paragraphs {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Paragraphs() {}
 
-    static List<String> read(SourceSpec s) {
+    public static List<String> read(SourceSpec s) {
         String text = readUtf8(s.path());
         List<String> all = switch (s.format()) {
             case TEXT -> s.unit().equals("block") ? blocks(text) : lines(text);
@@ -30,7 +30,7 @@ final class Paragraphs {
     }
 
     /** Strict UTF-8: a corrupt file fails with its name instead of silently turning into U+FFFD. */
-    static String readUtf8(Path p) {
+    public static String readUtf8(Path p) {
         try {
             byte[] bytes = Files.readAllBytes(p);
             String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

@@ -1,0 +1,123 @@
+package dev.shear.prune;
+
+import dev.shear.engine.Engine;
+import dev.shear.engine.GradientTape;
+import dev.shear.engine.HostTensor;
+import dev.shear.engine.Ops;
+import dev.shear.engine.StepScope;
+import dev.shear.engine.Tensor;
+import dev.shear.lora.TokenBatch;
+import dev.shear.model.CausalLm;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Statistics from calibration batches: per projection input channel, Σx and Σx² over tokens (Wanda,
+ * FLAP), and optionally full-weight gradients of the LM loss (LLM-Pruner's Taylor score).
+ */
+public final class Calibration {
+    private final Map<String, double[]> sum = new HashMap<>();
+    private final Map<String, double[]> sumSq = new HashMap<>();
+    private final Map<String, HostTensor> gradients = new LinkedHashMap<>();
+    private long tokens;
+
+    private Calibration() {}
+
+    public static Calibration collect(CausalLm model, List<TokenBatch> batches, boolean withGradients) {
+        Calibration c = new Calibration();
+        model.setActivationObserver((module, x) -> c.observe(module, x));
+        try {
+            for (TokenBatch b : batches) {
+                try (StepScope s = Engine.openScope(model.store())) {
+                    model.forward(s.tokens(b.inputs())).sum().item();
+                }
+                c.tokens += (long) b.inputs().length * b.inputs()[0].length;
+            }
+        } finally {
+            model.setActivationObserver(null);
+        }
+        if (withGradients) c.collectGradients(model, batches);
+        return c;
+    }
+
+    private void observe(String module, Tensor x) {
+        long in = x.dim(-1);
+        Tensor flat = x.detach().reshape(-1, in);                                   // (N, in)
+        add(sum, module, flat.sum(0, false).toDoubles());
+        add(sumSq, module, flat.square().sum(0, false).toDoubles());
+    }
+
+    private static void add(Map<String, double[]> m, String k, double[] v) {
+        double[] acc = m.computeIfAbsent(k, key -> new double[v.length]);
+        for (int i = 0; i < v.length; i++) acc[i] += v[i];
+    }
+
+    /** Gradients of the summed LM loss w.r.t. every base weight; the weights are frozen again afterwards. */
+    private void collectGradients(CausalLm model, List<TokenBatch> batches) {
+        List<Tensor> ws = List.copyOf(model.params().values());
+        try (StepScope s = Engine.openScope(model.store())) {
+            for (Tensor w : ws) { w.requireGrad(true); w.zeroGrad(); }
+        }
+        try {
+            for (TokenBatch b : batches) {
+                try (StepScope s = Engine.openScope(model.store()); GradientTape tape = GradientTape.record()) {
+                    Tensor logits = model.forward(s.tokens(b.inputs()));
+                    Tensor w = s.floats(flatten(b.weights()), model.dtype(), b.weights().length, b.weights()[0].length);
+                    tape.backward(Ops.crossEntropy(logits, s.tokens(b.targets()), w));
+                }
+            }
+            try (StepScope s = Engine.openScope(model.store())) {
+                for (Map.Entry<String, Tensor> e : model.params().entrySet()) gradients.put(e.getKey(), e.getValue().grad().toHost());
+            }
+        } finally {
+            try (StepScope s = Engine.openScope(model.store())) {
+                for (Tensor w : ws) { w.zeroGrad(); w.requireGrad(false); }
+            }
+        }
+    }
+
+    private static float[] flatten(float[][] m) {
+        float[] out = new float[m.length * m[0].length];
+        for (int i = 0; i < m.length; i++) System.arraycopy(m[i], 0, out, i * m[0].length, m[0].length);
+        return out;
+    }
+
+    public long tokens() { return tokens; }
+
+    /** ‖X_j‖₂ over calibration tokens for each input channel of a projection. */
+    public double[] inputNorm(String module) {
+        double[] sq = require(sumSq, module);
+        double[] out = new double[sq.length];
+        for (int j = 0; j < sq.length; j++) out[j] = Math.sqrt(sq[j]);
+        return out;
+    }
+
+    public double[] inputMean(String module) {
+        double[] s = require(sum, module);
+        double[] out = new double[s.length];
+        for (int j = 0; j < s.length; j++) out[j] = s[j] / tokens;
+        return out;
+    }
+
+    /** Sample variance of each input channel over calibration tokens (FLAP's fluctuation). */
+    public double[] inputVariance(String module) {
+        double[] mean = inputMean(module), sq = require(sumSq, module);
+        double[] out = new double[sq.length];
+        for (int j = 0; j < sq.length; j++) out[j] = Math.max(0, (sq[j] - tokens * mean[j] * mean[j]) / Math.max(1, tokens - 1));
+        return out;
+    }
+
+    public HostTensor gradient(String param) {
+        HostTensor g = gradients.get(param);
+        if (g == null) throw new IllegalStateException("no calibration gradient for " + param + " (collect with gradients)");
+        return g;
+    }
+
+    private static double[] require(Map<String, double[]> m, String module) {
+        double[] v = m.get(module);
+        if (v == null) throw new IllegalStateException("no calibration activations for " + module);
+        return v;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.shear.prune;
+
+import dev.shear.engine.DType;
+import dev.shear.engine.HostTensor;
+import dev.shear.model.CausalLm;
+import dev.shear.model.ModelConfig;
+import dev.shear.model.WeightNames;
+import dev.shear.model.WidthInference;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Builds the compact dense model from a group-sparse one (method.md 5): output rows first, then the
+ * input columns that depended on them, then new per-layer widths. LoRA must already be merged:
+ * pruned structures have zero B rows, so merging before slicing equals merging after.
+ */
+public final class Compactor {
+    private Compactor() {}
+
+    /** Structures whose zeroed slices are all exactly zero in the model. */
+    public static List<StructureRef> zeroStructures(CausalLm model, StructureSet set) {
+        Map<String, HostTensor> w = model.toHost();
+        List<StructureRef> out = new ArrayList<>();
+        for (StructureRef r : set.all()) {
+            boolean zero = true;
+            for (Cut c : set.get(r).zeroed()) zero &= SliceMath.sum(w.get(c.param()), c, (x, i, j) -> x == 0 ? 0 : 1) == 0;
+            if (zero && !set.get(r).zeroed().isEmpty()) out.add(r);
+        }
+        return out;
+    }
+
+    /**
+     * @param biasShift per output-biased weight (o_proj / down_proj), a vector added to its bias:
+     *                  FLAP's compensation for the removed channels' mean input; may be empty
+     */
+    public static CausalLm compact(CausalLm model, StructureSet set, List<StructureRef> removed, Map<String, double[]> biasShift) {
+        Map<String, HostTensor> w = model.toHost();
+        Map<String, TreeSet<Integer>> rows = new HashMap<>(), cols = new HashMap<>();
+        for (StructureRef r : removed)
+            for (List<Cut> cuts : List.of(set.get(r).zeroed(), set.get(r).dependent()))
+                for (Cut c : cuts)
+                    for (int i : c.indices()) (c.columns() ? cols : rows).computeIfAbsent(c.param(), k -> new TreeSet<>()).add(i);
+        ModelConfig cfg = model.config();
+        if (!biasShift.isEmpty() && !cfg.outputBias()) {
+            cfg = cfg.withBiases(cfg.attentionBias(), true);
+            for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(cfg).entrySet())
+                if (!w.containsKey(e.getKey())) w.put(e.getKey(), new HostTensor(e.getValue(), new float[(int) HostTensor.numel(e.getValue())]));
+        }
+        for (Map.Entry<String, double[]> e : biasShift.entrySet()) {
+            float[] b = w.get(e.getKey().replace(".weight", ".bias")).data();
+            for (int i = 0; i < b.length; i++) b[i] += (float) e.getValue()[i];
+        }
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new HashMap<>();
+        for (Map.Entry<String, HostTensor> e : w.entrySet()) {
+            HostTensor t = slice(e.getValue(), rows.getOrDefault(e.getKey(), new TreeSet<>()), cols.getOrDefault(e.getKey(), new TreeSet<>()));
+            out.put(e.getKey(), t);
+            shapes.put(e.getKey(), t.shape());
+        }
+        ModelConfig compact = WidthInference.infer(cfg, shapes);
+        return CausalLm.fromWeights(compact, out, model.dtype() == DType.F64 ? DType.F64 : DType.F32);
+    }
+
+    /** Drops rows then columns. */
+    static HostTensor slice(HostTensor t, TreeSet<Integer> dropRows, TreeSet<Integer> dropCols) {
+        if (dropRows.isEmpty() && dropCols.isEmpty()) return t;
+        long[] shape = t.shape();
+        int r = (int) shape[0], c = shape.length == 1 ? 1 : (int) shape[1];
+        int[] keepR = keep(r, dropRows), keepC = keep(c, dropCols);
+        float[] d = new float[keepR.length * keepC.length];
+        for (int i = 0; i < keepR.length; i++)
+            for (int j = 0; j < keepC.length; j++) d[i * keepC.length + j] = t.data()[keepR[i] * c + keepC[j]];
+        return shape.length == 1 ? HostTensor.of(d, keepR.length) : HostTensor.of(d, keepR.length, keepC.length);
+    }
+
+    private static int[] keep(int n, TreeSet<Integer> drop) {
+        int[] k = new int[n - drop.size()];
+        int p = 0;
+        for (int i = 0; i < n; i++) if (!drop.contains(i)) k[p++] = i;
+        return k;
+    }
+}

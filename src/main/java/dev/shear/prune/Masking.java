@@ -1,0 +1,90 @@
+package dev.shear.prune;
+
+import dev.shear.engine.Engine;
+import dev.shear.engine.HostTensor;
+import dev.shear.engine.StepScope;
+import dev.shear.engine.Tensor;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.LoraLinear;
+import dev.shear.model.CausalLm;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/** Zeroes structures in a live model (and the LoRA slices that feed them), and restores them bit-exactly. */
+public final class Masking {
+    private Masking() {}
+
+    /** Host copies of every tensor the structures touch, for {@link #restore}. */
+    public static Map<String, HostTensor> snapshot(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        Map<String, Tensor> all = tensors(model, ad);
+        try (StepScope s = Engine.openScope(model.store())) {
+            for (String name : touched(set, refs)) if (all.containsKey(name)) out.put(name, all.get(name).toHost());
+        }
+        return out;
+    }
+
+    public static void restore(CausalLm model, LoraAdapters ad, Map<String, HostTensor> snapshot) {
+        Map<String, Tensor> all = tensors(model, ad);
+        try (StepScope s = Engine.openScope(model.store())) {
+            for (Map.Entry<String, HostTensor> e : snapshot.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
+        }
+    }
+
+    /** Sets the zeroed slices of the structures, and their LoRA rows/columns, to exactly zero. */
+    public static void zero(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
+        Map<String, Tensor> all = tensors(model, ad);
+        Map<String, HostTensor> host = new HashMap<>();
+        try (StepScope s = Engine.openScope(model.store())) {
+            for (StructureRef r : refs)
+                for (Cut c : set.get(r).zeroed()) {
+                    zeroCut(all, host, c.param(), c);
+                    if (c.lora() != null && all.containsKey(c.lora())) zeroCut(all, host, c.lora(), c);
+                }
+            for (Map.Entry<String, HostTensor> e : host.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
+        }
+    }
+
+    /** Zeroes only the LoRA rows (B) or columns (A) that carry the structures' slices. */
+    public static void zeroLora(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
+        if (ad == null) return;
+        Map<String, Tensor> all = tensors(model, ad);
+        Map<String, HostTensor> host = new HashMap<>();
+        try (StepScope s = Engine.openScope(model.store(), ad.store())) {
+            for (StructureRef r : refs)
+                for (Cut c : set.get(r).zeroed())
+                    if (c.lora() != null && all.containsKey(c.lora())) zeroCut(all, host, c.lora(), c);
+            for (Map.Entry<String, HostTensor> e : host.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
+        }
+    }
+
+    private static void zeroCut(Map<String, Tensor> all, Map<String, HostTensor> host, String name, Cut c) {
+        HostTensor h = host.computeIfAbsent(name, n -> all.get(n).toHost());
+        SliceMath.zero(h, c);
+    }
+
+    static Set<String> touched(StructureSet set, Collection<StructureRef> refs) {
+        Set<String> names = new LinkedHashSet<>();
+        for (StructureRef r : refs)
+            for (Cut c : set.get(r).zeroed()) {
+                names.add(c.param());
+                if (c.lora() != null) names.add(c.lora());
+            }
+        return names;
+    }
+
+    /** Base parameters and LoRA factors by name. */
+    static Map<String, Tensor> tensors(CausalLm model, LoraAdapters ad) {
+        Map<String, Tensor> m = new HashMap<>(model.params());
+        if (ad != null)
+            for (LoraLinear l : ad.modules().values()) {
+                m.put(l.name() + ".lora_A.weight", l.loraA());
+                m.put(l.name() + ".lora_B.weight", l.loraB());
+            }
+        return m;
+    }
+}

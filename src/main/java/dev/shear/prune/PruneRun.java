@@ -1,0 +1,116 @@
+package dev.shear.prune;
+
+import dev.shear.lora.AdamW;
+import dev.shear.lora.AdamWConfig;
+import dev.shear.lora.Checkpointer;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.LrSchedule;
+import dev.shear.lora.TokenBatch;
+import dev.shear.lora.TrainingLoop;
+import dev.shear.model.CausalLm;
+import dev.shear.model.LayerWidths;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs one method end to end: KDA, selection or LHSPG, LoRA merge, compaction. */
+public final class PruneRun {
+    private PruneRun() {}
+
+    public record Result(String method, double targetRatio, double achievedRatio, long paramsBefore, long paramsAfter,
+                         Budget.Plan plan, List<LayerWidths> widthsBefore, List<LayerWidths> widthsAfter,
+                         KnowledgeDistribution.Result kda, List<LhspgPruner.PeriodLog> periods, List<Double> losses,
+                         int trainSteps, double seconds) {}
+
+    /** The compact model and its report; the caller owns (and closes) the model. */
+    public record Outcome(CausalLm compact, Result result) {}
+
+    /**
+     * @param model the dense model; it is modified in place (zeroed, merged), and closed by the caller
+     * @param data  training batches for progressive methods and calibration (step k → micro-batches)
+     */
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener) {
+        long t0 = System.nanoTime();
+        List<LayerWidths> before = model.config().layers();
+        KnowledgeDistribution.Result kda = null;
+        if (!s.kdaRatios().isEmpty() && s.gammaU() > 0) {
+            kda = KnowledgeDistribution.analyse(model, set, s.kdaRatios(), s.gammaU(), probe, null);
+            set = set.withUnprunable(kda.unprunableGroups());
+        }
+        Budget.Plan plan = Budget.plan(set, s.ratio());
+        List<LhspgPruner.PeriodLog> periods = List.of();
+        List<Double> losses = List.of();
+        Map<String, double[]> biasShift = Map.of();
+        int steps = 0;
+        if (s.method().progressive()) {
+            LoraAdapters ad = LoraAdapters.insert(model, s.lora());
+            LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.lhspg(), s.method().saliency(s.seed()));
+            if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
+            losses = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
+            periods = pruner.log();
+            steps = s.trainSteps();
+            ad.close();
+        } else {
+            LoraAdapters ad = null;
+            if (s.method() == Method.LORASHEAR_ONESHOT) {
+                ad = LoraAdapters.insert(model, s.lora());
+                losses = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, listener);
+                steps = s.lhspg().warmupSteps();
+            }
+            Calibration calib = s.method().needsCalibration() ? calibrate(model, data, s, s.method() == Method.LLM_PRUNER || s.method() == Method.LLM_PRUNER_VECTOR) : null;
+            ScoringContext ctx = new ScoringContext(set, model, ad, calib);
+            List<StructureRef> chosen = oneShot(set, plan, s.method().saliency(s.seed()), ctx);
+            if (s.method() == Method.FLAP) biasShift = flapCompensation(ctx, set, chosen);
+            Masking.zero(model, ad, set, chosen);
+            if (ad != null) ad.close();
+        }
+        List<StructureRef> removed = Compactor.zeroStructures(model, set);
+        CausalLm compact = Compactor.compact(model, set, removed, biasShift);
+        double achieved = 1.0 - (double) compact.numParams() / model.numParams();
+        Result r = new Result(s.method().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
+                compact.config().layers(), kda, periods, losses, steps, (System.nanoTime() - t0) / 1e9);
+        return new Outcome(compact, r);
+    }
+
+    static List<StructureRef> oneShot(StructureSet set, Budget.Plan plan, Saliency saliency, ScoringContext ctx) {
+        List<StructureRef> chosen = new ArrayList<>();
+        for (Cluster c : Cluster.values()) {
+            List<StructureRef> pool = set.prunable(c);
+            int k = plan.counts().getOrDefault(c, 0);
+            if (k > 0) chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), k, saliency.ranking()));
+        }
+        return chosen;
+    }
+
+    private static List<Double> train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
+                                      TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
+        try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
+            LrSchedule sched = new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed(), 3);
+            return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt).losses();
+        }
+    }
+
+    private static Calibration calibrate(CausalLm model, TrainingLoop.BatchSource data, PruneSettings s, boolean gradients) {
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));   // negative steps: calibration draws
+        return Calibration.collect(model, batches, gradients);
+    }
+
+    /** FLAP: the removed input channels' mean contribution, W[:, j] · E[X_j], moves into the output bias. */
+    static Map<String, double[]> flapCompensation(ScoringContext ctx, StructureSet set, List<StructureRef> chosen) {
+        Map<String, double[]> shift = new HashMap<>();
+        for (StructureRef r : chosen)
+            for (Cut c : set.get(r).dependent()) {
+                if (!c.columns() || !c.param().endsWith(".weight")) continue;
+                var w = ctx.weights().get(c.param());
+                double[] mean = ctx.calibration().inputMean(c.param().substring(0, c.param().length() - ".weight".length()));
+                int out = (int) w.shape()[0], in = (int) w.shape()[1];
+                double[] b = shift.computeIfAbsent(c.param(), k -> new double[out]);
+                for (int i = 0; i < out; i++) for (int j : c.indices()) b[i] += w.data()[i * in + j] * mean[j];
+            }
+        return shift;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.shear.prune;
+
+import dev.shear.lora.LoraConfig;
+import java.util.List;
+
+/**
+ * One pruning run.
+ *
+ * @param ratio        fraction of total parameters to remove
+ * @param trainSteps   LoRA steps for progressive methods (must cover lhspg.totalSteps()); warm-up for lorashear-oneshot
+ * @param kdaRatios    ratios of the knowledge distribution analysis; empty skips it
+ * @param gammaU       γ_u: fraction of node groups KDA marks unprunable
+ * @param calibBatches calibration batches for activation and gradient criteria
+ */
+public record PruneSettings(Method method, double ratio, LhspgSettings lhspg, int trainSteps, LoraConfig lora, double lr,
+                            int batch, int seqLen, List<Double> kdaRatios, double gammaU, int calibBatches,
+                            int checkpointEvery, long seed) {
+    public PruneSettings {
+        kdaRatios = List.copyOf(kdaRatios);
+        if (ratio <= 0 || ratio >= 1) throw new IllegalArgumentException("ratio " + ratio + " must be in (0, 1)");
+        if (gammaU < 0 || gammaU >= 1) throw new IllegalArgumentException("gamma_u " + gammaU + " must be in [0, 1)");
+        if (method.progressive() && trainSteps < lhspg.totalSteps())
+            throw new IllegalArgumentException("steps " + trainSteps + " must cover warm-up plus periods x period length = " + lhspg.totalSteps());
+    }
+
+    public static PruneSettings defaults(Method method, double ratio, long seed) {
+        LhspgSettings l = new LhspgSettings(20, 5, 20, 0.0, method == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        return new PruneSettings(method, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), 1e-3, 8, 256,
+                List.of(0.2, 0.5), 0.15, 4, 25, seed);
+    }
+
+    public PruneSettings withMethod(Method m) {
+        LhspgSettings l = new LhspgSettings(lhspg.warmupSteps(), lhspg.periods(), lhspg.periodLength(), lhspg.epsilon(),
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        return new PruneSettings(m, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed);
+    }
+
+    public PruneSettings withKda(List<Double> ratios) {
+        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, ratios, gammaU, calibBatches, checkpointEvery, seed);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.shear.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shear.engine.DType;
+import dev.shear.engine.HostTensor;
+import dev.shear.lora.AdamW;
+import dev.shear.lora.AdamWConfig;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.LoraConfig;
+import dev.shear.lora.LrSchedule;
+import dev.shear.lora.TokenBatch;
+import dev.shear.lora.TrainingLoop;
+import dev.shear.model.CausalLm;
+import dev.shear.model.ModelConfig;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LhspgPrunerTest {
+    static final ModelConfig CFG = ModelConfig.llama(32, 40, 3, 4, 2, 64, 32, true);
+
+    static TrainingLoop.BatchSource data() {
+        return k -> {
+            Random r = new Random(50 + k);
+            int[][] rows = new int[2][17];
+            for (int[] row : rows) for (int j = 0; j < row.length; j++) row[j] = r.nextInt(64);
+            return List.of(TokenBatch.causal(rows));
+        };
+    }
+
+    record Run(LhspgPruner pruner, StructureSet set, Map<String, HostTensor> weights) {}
+
+    static Run run(LhspgSettings s, int attn, int mlp, double lr, List<List<StructureRef>> zeroAfterEachPeriod) {
+        try (CausalLm model = CausalLm.random(CFG, 3, DType.F32)) {
+            LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
+            StructureSet set = HandTable.llama(model, ad.modules().keySet());
+            Map<Cluster, Integer> k = new EnumMap<>(Cluster.class);
+            k.put(Cluster.ATTENTION, attn);
+            k.put(Cluster.MLP, mlp);
+            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, new LoraShearSaliency(true));
+            TrainingLoop.StepHook hook = step -> {
+                p.afterStep(step);
+                long kk = step + 1 - s.warmupSteps();
+                if (kk > 0 && kk % s.periodLength() == 0 && zeroAfterEachPeriod != null)
+                    zeroAfterEachPeriod.add(Compactor.zeroStructures(model, set));
+                return true;
+            };
+            try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
+                TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps() + 2, new LrSchedule(lr, 0, 100, 1), 0, 1, 3),
+                        data(), hook, null, dev.shear.lora.Checkpointer.NONE);
+            }
+            ad.close();
+            return new Run(p, set, model.toHost());
+        }
+    }
+
+    @Test void scheduledCountsAreZeroAndStayZero() {
+        LhspgSettings s = new LhspgSettings(3, 3, 4, 0.0, LhspgSettings.Mode.PAPER);
+        List<List<StructureRef>> zeros = new ArrayList<>();
+        Run r = run(s, 4, 20, 1e-2, zeros);
+        // K // P per period, remainder last: attention 1,1,2 and MLP 6,6,8
+        int[] attnPer = {1, 2, 4}, mlpPer = {6, 12, 20};
+        for (int p = 0; p < 3; p++) {
+            int attn = 0, mlp = 0;
+            for (StructureRef ref : zeros.get(p)) if (r.set().group(ref).cluster() == Cluster.ATTENTION) attn++; else mlp++;
+            assertEquals(attnPer[p], attn, "attention structures zero after period " + p);
+            assertEquals(mlpPer[p], mlp, "mlp structures zero after period " + p);
+            assertTrue(zeros.get(p).containsAll(p == 0 ? List.of() : zeros.get(p - 1)), "a pruned structure came back");
+        }
+        assertEquals(new HashSet<>(r.pruner().pruned()), new HashSet<>(zeros.get(2)));
+        assertEquals(24, r.pruner().pruned().size());
+    }
+
+    @Test void redundantNormDecaysLinearlyOverThePeriod() {
+        for (LhspgSettings.Mode mode : LhspgSettings.Mode.values()) {
+            LhspgSettings s = new LhspgSettings(1, 1, 5, 0.0, mode);
+            Run r = run(s, 1, 4, 1e-12, null);                         // lr ~0: B stays ~0, so only the schedule acts
+            List<Double> norms = r.pruner().log().get(0).activeNorm();
+            assertEquals(5, norms.size());
+            // after step t of a period of T: norm = (T - 1 - t) / T of the starting norm
+            double start = norms.get(0) / (4.0 / 5.0);
+            for (int t = 0; t < 5; t++) assertEquals(start * (4 - t) / 5.0, norms.get(t), 1e-5 * start, mode + " step " + t);
+        }
+    }
+
+    @Test void periodSplitPutsRemainderLast() {
+        assertArrayEquals(new int[] {3, 3, 4}, LhspgPruner.split(10, 3));
+        assertArrayEquals(new int[] {0, 0, 2}, LhspgPruner.split(2, 3));
+    }
+}
