@@ -63,7 +63,7 @@ public final class Perplexity {
                                           long sequences, long textTokens, List<TokenWindow> rows, long start, Progress progress) {
         if (rows.isEmpty())
             throw new IllegalArgumentException("perplexity: " + label + " gives no window of " + w + " tokens to score");
-        RowScore[] scores = SequenceScorer.score(target.model(), rows, new BatchShape(spec.batchSize(), spec.maxBatchTokens()), progress);
+        RowScore[] scores = SequenceScorer.score(target.model(), rows, spec.batch(), progress);
         double nllSum = 0;
         long tokens = 0;
         for (RowScore r : scores) {

@@ -7,13 +7,10 @@ package dev.shear.eval;
  * @param stride    S for SLIDING, else 0
  * @param fromLine  LINES only: first non-empty line, inclusive
  * @param toLine    LINES only: last non-empty line, exclusive; -1 for all
- * @param batchSize most sequences per forward pass
- * @param maxBatchTokens most tokens (rows x length) per forward pass; bounds the (B, T, V) logits
+ * @param batch     how windows are packed into forward passes
  */
-public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride, int fromLine, int toLine,
-                             int batchSize, int maxBatchTokens) {
-    public static final int DEFAULT_BATCH = 8;
-    public static final int DEFAULT_BATCH_TOKENS = 4096;
+public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride, int fromLine, int toLine, BatchShape batch) {
+    public static final BatchShape DEFAULT_BATCH = BatchShape.of(8, 4096);
 
     public PerplexitySpec {
         if (protocol == null) throw new IllegalArgumentException("perplexity: protocol is required");
@@ -27,36 +24,35 @@ public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride
             throw new IllegalArgumentException("perplexity: stride " + stride + " applies only to the sliding protocol");
         if (fromLine < 0 || (toLine >= 0 && toLine < fromLine))
             throw new IllegalArgumentException("perplexity: lines [" + fromLine + ", " + toLine + ") is not a range");
-        if (batchSize < 1 || maxBatchTokens < 1)
-            throw new IllegalArgumentException("perplexity: batch " + batchSize + " and batch tokens " + maxBatchTokens + " must be positive");
+        if (batch == null) throw new IllegalArgumentException("perplexity: batch shape is required");
     }
 
     public static PerplexitySpec lines(int fromLine, int toLine) {
-        return new PerplexitySpec(PerplexityProtocol.LINES, 0, 0, fromLine, toLine, DEFAULT_BATCH, DEFAULT_BATCH_TOKENS);
+        return new PerplexitySpec(PerplexityProtocol.LINES, 0, 0, fromLine, toLine, DEFAULT_BATCH);
     }
 
     public static PerplexitySpec stream(int window) {
-        return new PerplexitySpec(PerplexityProtocol.STREAM, window, 0, 0, -1, DEFAULT_BATCH, DEFAULT_BATCH_TOKENS);
+        return new PerplexitySpec(PerplexityProtocol.STREAM, window, 0, 0, -1, DEFAULT_BATCH);
     }
 
     public static PerplexitySpec llmPruner() {
-        return new PerplexitySpec(PerplexityProtocol.LLM_PRUNER, 128, 0, 0, -1, DEFAULT_BATCH, DEFAULT_BATCH_TOKENS);
+        return new PerplexitySpec(PerplexityProtocol.LLM_PRUNER, 128, 0, 0, -1, DEFAULT_BATCH);
     }
 
     public static PerplexitySpec longContext() {
-        return new PerplexitySpec(PerplexityProtocol.LONG, 0, 0, 0, -1, DEFAULT_BATCH, DEFAULT_BATCH_TOKENS);
+        return new PerplexitySpec(PerplexityProtocol.LONG, 0, 0, 0, -1, DEFAULT_BATCH);
     }
 
     public static PerplexitySpec sliding(int window, int stride) {
-        return new PerplexitySpec(PerplexityProtocol.SLIDING, window, stride, 0, -1, DEFAULT_BATCH, DEFAULT_BATCH_TOKENS);
+        return new PerplexitySpec(PerplexityProtocol.SLIDING, window, stride, 0, -1, DEFAULT_BATCH);
     }
 
     public PerplexitySpec withWindow(int w) {
-        return new PerplexitySpec(protocol, w, stride, fromLine, toLine, batchSize, maxBatchTokens);
+        return new PerplexitySpec(protocol, w, stride, fromLine, toLine, batch);
     }
 
-    public PerplexitySpec withBatch(int size, int tokens) {
-        return new PerplexitySpec(protocol, window, stride, fromLine, toLine, size, tokens);
+    public PerplexitySpec withBatch(BatchShape b) {
+        return new PerplexitySpec(protocol, window, stride, fromLine, toLine, b);
     }
 
     /** The window actually used with a model of the given context length. */

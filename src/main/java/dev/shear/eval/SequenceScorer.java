@@ -5,6 +5,7 @@ import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
+import dev.shear.model.LayerWidths;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +23,7 @@ final class SequenceScorer {
     static RowScore[] score(CausalLm model, List<TokenWindow> rows, BatchShape shape, Progress progress) {
         int n = rows.size();
         int context = model.config().maxSeqLen();
+        int heads = model.config().layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -34,7 +36,7 @@ final class SequenceScorer {
         while (start < n) {
             int len = rows.get(order[start]).inputLength();
             int b = 1;
-            while (start + b < n && b < shape.rows() && (long) (b + 1) * len <= shape.tokens()) b++;
+            while (start + b < n && shape.fits(b, len, heads)) b++;
             scoreBatch(model, rows, Arrays.copyOfRange(order, start, start + b), len, out);
             start += b;
             progress.step(start, n);

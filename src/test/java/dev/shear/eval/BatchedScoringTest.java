@@ -44,7 +44,7 @@ class BatchedScoringTest {
 
     @Test void batchedZeroShotEqualsOneRequestAtATime() {
         List<ChoiceItem> items = items(12);
-        List<ItemScore> batched = ZeroShot.scoreItems(target, items, new BatchShape(8, 4096), Progress.NONE);
+        List<ItemScore> batched = ZeroShot.scoreItems(target, items, BatchShape.of(8), Progress.NONE);
         List<ItemScore> single = ZeroShot.scoreItems(target, items, BatchShape.SINGLE, Progress.NONE);
         int truncated = 0;
         for (int i = 0; i < items.size(); i++) {
@@ -77,8 +77,8 @@ class BatchedScoringTest {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < 20; i++) lines.add(word(rnd, 1, 70));      // some span several 32-token windows
         PerplexitySpec spec = PerplexitySpec.lines(0, -1);
-        PerplexityResult batched = Perplexity.ofLines(target, "random", lines, spec.withBatch(8, 4096), Progress.NONE);
-        PerplexityResult single = Perplexity.ofLines(target, "random", lines, spec.withBatch(1, 4096), Progress.NONE);
+        PerplexityResult batched = Perplexity.ofLines(target, "random", lines, spec.withBatch(BatchShape.of(8)), Progress.NONE);
+        PerplexityResult single = Perplexity.ofLines(target, "random", lines, spec.withBatch(BatchShape.SINGLE), Progress.NONE);
         assertEquals(single.tokens(), batched.tokens());
         assertEquals(single.nllSum(), batched.nllSum(), 1e-5 * single.tokens());
         assertEquals(single.nll(), batched.nll(), 1e-6);

@@ -92,7 +92,7 @@ class PerplexityProtocolTest {
 
     @Test void progressReachesTheTotal() {
         long[] last = new long[2];
-        Perplexity.ofText(target, "toy", TEXT, PerplexitySpec.stream(4).withBatch(2, 4096), (d, t) -> { last[0] = d; last[1] = t; });
+        Perplexity.ofText(target, "toy", TEXT, PerplexitySpec.stream(4).withBatch(BatchShape.of(2)), (d, t) -> { last[0] = d; last[1] = t; });
         assertEquals(7, last[1]);
         assertEquals(7, last[0]);
     }
