@@ -5,28 +5,18 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.DType;
-import dev.shear.engine.Engine;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The lines protocol on TinyStories against the independent float64 numpy reference. */
+@ExtendWith(OneEngineThread.class)
 class PerplexityGoldenTest {
     private static final Logger LOG = LoggerFactory.getLogger(PerplexityGoldenTest.class);
-    private static int threads;
-
-    /** A tiny model is op-overhead bound; one thread also avoids OpenMP barrier stalls on a busy 2-core box. */
-    @BeforeAll static void oneThread() {
-        threads = Engine.threads();
-        Engine.setThreads(1);
-    }
-
-    @AfterAll static void restoreThreads() { Engine.setThreads(threads); }
 
     @Test void firstFourHundredTinyStoriesLinesMatchTheReference() throws IOException {
         JsonNode g = ZeroShotGoldenTest.golden("/golden/ppl_lines_tinystories_400.json");

@@ -10,7 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(OneEngineThread.class)
 class PerplexityProtocolTest {
     private static final String TEXT = "the cat sat on the mat and ran"; // 30 chars: 31 tokens with BOS
     private static CausalLm model;

@@ -6,31 +6,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shear.engine.DType;
-import dev.shear.engine.Engine;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Against the independent float64 numpy reference (reference/make_goldens.py) on the real stories260K. */
+@ExtendWith(OneEngineThread.class)
 class ZeroShotGoldenTest {
     private static final Logger LOG = LoggerFactory.getLogger(ZeroShotGoldenTest.class);
-    private static int threads;
-
-    /** A tiny model is op-overhead bound; one thread also avoids OpenMP barrier stalls on a busy 2-core box. */
-    @BeforeAll static void oneThread() {
-        threads = Engine.threads();
-        Engine.setThreads(1);
-    }
-
-    @AfterAll static void restoreThreads() { Engine.setThreads(threads); }
 
     static final String GOLDEN = "/golden/zeroshot_stories260K_first20.json";
 
