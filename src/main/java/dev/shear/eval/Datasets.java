@@ -1,17 +1,16 @@
 package dev.shear.eval;
 
+import dev.shear.io.DataPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * Finds evaluation data: the folder is SHEAR_DATA if set, else ../shared/data from the working
- * directory, else /work/shared/data. Text datasets are named (see {@link #text}) or given as a path.
+ * Finds evaluation data in the shared data folder ({@link DataPaths}: SHEAR_DATA, else ../shared/data
+ * from the working directory, ...). Text datasets are named (see {@link #text}) or given as a path.
  */
 public final class Datasets {
-    private static final Path FALLBACK = Path.of("/work/shared/data");
-
     /** Named text sets: file under the data folder and how its rows are joined for stream protocols. */
     private static final Map<String, TextDataset.Format> NAMED = Map.of(
             "wikitext2", TextDataset.Format.WIKITEXT_ROWS,
@@ -26,12 +25,7 @@ public final class Datasets {
 
     private Datasets() {}
 
-    public static Path dataRoot() {
-        String env = System.getenv("SHEAR_DATA");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        Path relative = Path.of("..", "shared", "data").toAbsolutePath().normalize();
-        return Files.isDirectory(relative) ? relative : FALLBACK;
-    }
+    public static Path dataRoot() { return DataPaths.sharedData(); }
 
     /** A named set (wikitext2, ptb, ptb-valid, tinystories) or a text file path, read as plain text. */
     public static TextDataset text(String nameOrPath) {

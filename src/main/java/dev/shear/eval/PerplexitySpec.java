@@ -17,6 +17,8 @@ public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride
         if (protocol == PerplexityProtocol.LLM_PRUNER && window == 0) window = 128;
         if (protocol == PerplexityProtocol.LLM_PRUNER && window != 128)
             throw new IllegalArgumentException("perplexity: llm-pruner fixes the window at 128, got " + window + "; use stream");
+        if (protocol == PerplexityProtocol.LONG && window != 0)
+            throw new IllegalArgumentException("perplexity: long uses the model context as window, got " + window + "; use stream");
         if (window < 0 || window == 1) throw new IllegalArgumentException("perplexity: window " + window + " must be >= 2 (or 0 for the model context)");
         if (protocol == PerplexityProtocol.SLIDING && (stride < 1 || (window > 0 && stride >= window)))
             throw new IllegalArgumentException("perplexity: stride " + stride + " must be in [1, window " + window + ")");
@@ -25,6 +27,11 @@ public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride
         if (fromLine < 0 || (toLine >= 0 && toLine < fromLine))
             throw new IllegalArgumentException("perplexity: lines [" + fromLine + ", " + toLine + ") is not a range");
         if (batch == null) throw new IllegalArgumentException("perplexity: batch shape is required");
+    }
+
+    /** Any protocol over the whole dataset, e.g. from command-line flags (window 0: the protocol's default). */
+    public static PerplexitySpec of(PerplexityProtocol protocol, int window, int stride) {
+        return new PerplexitySpec(protocol, window, stride, 0, -1, DEFAULT_BATCH);
     }
 
     public static PerplexitySpec lines(int fromLine, int toLine) {
@@ -51,13 +58,17 @@ public record PerplexitySpec(PerplexityProtocol protocol, int window, int stride
         return new PerplexitySpec(protocol, w, stride, fromLine, toLine, batch);
     }
 
+    public PerplexitySpec withLines(int from, int to) {
+        return new PerplexitySpec(protocol, window, stride, from, to, batch);
+    }
+
     public PerplexitySpec withBatch(BatchShape b) {
         return new PerplexitySpec(protocol, window, stride, fromLine, toLine, b);
     }
 
     /** The window actually used with a model of the given context length. */
     public int windowFor(int contextLength) {
-        int w = protocol == PerplexityProtocol.LONG || window == 0 ? contextLength : window;
+        int w = window == 0 ? contextLength : window;
         if (w > contextLength)
             throw new IllegalArgumentException("perplexity: window " + w + " exceeds the model context " + contextLength);
         if (protocol == PerplexityProtocol.SLIDING && stride >= w)

@@ -22,6 +22,8 @@ import java.util.List;
 public enum PromptTemplate {
     STORED, HARNESS;
 
+    public String id() { return name().toLowerCase(java.util.Locale.ROOT); }
+
     ChoiceItem build(ZeroShotTask task, int index, StoredItem item) {
         List<ChoiceItem.Option> options = new ArrayList<>();
         if (item instanceof StoredItem.Partial p) {

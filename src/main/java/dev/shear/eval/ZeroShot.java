@@ -32,7 +32,7 @@ public final class ZeroShot {
             done += requests(e.getValue());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new ZeroShotResult(spec.template().name().toLowerCase(), spec.limit(), results,
+        return new ZeroShotResult(spec.template().id(), spec.limit(), results,
                 mean(results, false), mean(results, true), target.modelSha256(), target.tokenizerDescription(),
                 spec.batch().rows(), spec.batch().tokens(), (int) total, seconds, total / seconds);
     }
@@ -81,7 +81,7 @@ public final class ZeroShot {
         }
         Accuracy a = Accuracy.of(acc, n), an = Accuracy.of(norm, n), ah = Accuracy.of(harness, n);
         boolean useAcc = task.llmPrunerMetric() == ZeroShotTask.Metric.ACC;
-        return new ZeroShotTaskResult(task.id(), template.name().toLowerCase(), n, requests, truncated,
+        return new ZeroShotTaskResult(task.id(), template.id(), n, requests, truncated,
                 a.mean(), a.stderr(), an.mean(), an.stderr(), ah.mean(), ah.stderr(),
                 task.llmPrunerMetric().id(), useAcc ? a.mean() : an.mean(), useAcc ? a.mean() : ah.mean(),
                 seconds, requests / seconds);

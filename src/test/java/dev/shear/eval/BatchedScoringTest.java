@@ -9,9 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(OneEngineThread.class)
 class BatchedScoringTest {
     private static CausalLm model;
     private static EvalTarget target;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.shear.io.DataPaths;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ class DatasetsTest {
     }
 
     @Test void namedSetsResolveUnderTheDataFolder() {
+        assumeTrue(DataPaths.sharedDataOrNull() != null, "no shared data folder");
         TextDataset w = Datasets.text("wikitext2");
         assertTrue(w.path().endsWith("wikitext2/wiki.test.raw"));
         assertTrue(Datasets.text("ptb").path().endsWith("ptb/ptb.test.txt"));
@@ -29,8 +31,9 @@ class DatasetsTest {
     }
 
     @Test void wikitextStreamMatchesTheHuggingFaceJoin() {
+        assumeTrue(DataPaths.sharedDataOrNull() != null, "no shared data folder");
         TextDataset w = Datasets.text("wikitext2");
-        assumeTrue(Files.isRegularFile(w.path()), "data folder not present");
+        assumeTrue(Files.isRegularFile(w.path()), "wikitext2 not in the data folder");
         String s = w.streamText();
         assertTrue(s.startsWith("\n\n = Robert Boulter = \n\n\n\n\n Robert Boulter is an English"), s.substring(0, 60));
         assertTrue(!s.contains("\r"));

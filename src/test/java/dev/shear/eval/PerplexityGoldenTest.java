@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.DType;
+import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The lines protocol on TinyStories against the independent float64 numpy reference. */
-@ExtendWith(OneEngineThread.class)
 class PerplexityGoldenTest {
     private static final Logger LOG = LoggerFactory.getLogger(PerplexityGoldenTest.class);
 
@@ -24,8 +23,8 @@ class PerplexityGoldenTest {
         TextDataset data = Datasets.text("tinystories");
         List<String> lines = data.nonEmptyLines();
         int n = g.get("num_lines").asInt();
-        try (CausalLm model = Stories260K.model(DType.F32)) {
-            EvalTarget target = new EvalTarget(model, Stories260K.tokenizer(), g.get("model_sha256").asText());
+        try (CausalLm model = Stories260K.model(DType.F32); Tokenizer tok = Stories260K.tokenizer()) {
+            EvalTarget target = new EvalTarget(model, tok, g.get("model_sha256").asText());
             PerplexityResult r = Perplexity.ofLines(target, data.name(), lines, PerplexitySpec.lines(0, n), Progress.NONE);
             assertEquals(g.get("window").asInt(), r.window());
             assertEquals(g.get("tokens_including_bos").asLong(), r.textTokens());

@@ -10,9 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(OneEngineThread.class)
 class PerplexityProtocolTest {
     private static final String TEXT = "the cat sat on the mat and ran"; // 30 chars: 31 tokens with BOS
     private static CausalLm model;
@@ -90,6 +88,9 @@ class PerplexityProtocolTest {
         assertThrows(IllegalArgumentException.class, () -> PerplexitySpec.stream(32).windowFor(16));
         assertEquals(PerplexityProtocol.LLM_PRUNER, PerplexityProtocol.parse("llm-pruner"));
         assertEquals(128, PerplexitySpec.llmPruner().window());
+        assertThrows(IllegalArgumentException.class, () -> PerplexitySpec.of(PerplexityProtocol.LONG, 64, 0));
+        assertEquals(4, PerplexitySpec.of(PerplexityProtocol.SLIDING, 8, 4).stride());
+        assertEquals(128, PerplexitySpec.of(PerplexityProtocol.LLM_PRUNER, 0, 0).window());
     }
 
     @Test void progressReachesTheTotal() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shear.engine.DType;
+import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,12 +14,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Against the independent float64 numpy reference (reference/make_goldens.py) on the real stories260K. */
-@ExtendWith(OneEngineThread.class)
 class ZeroShotGoldenTest {
     private static final Logger LOG = LoggerFactory.getLogger(ZeroShotGoldenTest.class);
 
@@ -36,8 +35,8 @@ class ZeroShotGoldenTest {
         assumeTrue(Stories260K.available(), "stories260K is not in the data folder");
         int limit = golden.get("n_items_per_task").asInt();
         double worst = 0;
-        try (CausalLm model = Stories260K.model(DType.F32)) {
-            EvalTarget target = new EvalTarget(model, Stories260K.tokenizer(), golden.get("model_sha256").asText());
+        try (CausalLm model = Stories260K.model(DType.F32); Tokenizer tok = Stories260K.tokenizer()) {
+            EvalTarget target = new EvalTarget(model, tok, golden.get("model_sha256").asText());
             ZeroShotSpec spec = ZeroShotSpec.all().withLimit(limit);
             for (Iterator<Map.Entry<String, JsonNode>> it = golden.get("tasks").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
