@@ -32,11 +32,11 @@ public final class EvalBench {
         List<ChoiceItem> items = new ArrayList<>();
         for (ZeroShotTask t : spec.tasks()) items.addAll(ZeroShot.load(t, zs));
         ZeroShot.scoreItems(target, items.subList(0, 1), spec.batch(), Progress.NONE);        // warm-up
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), c0 = processCpuNanos();
         List<ItemScore> batched = ZeroShot.scoreItems(target, items, spec.batch(), progress);
-        long t1 = System.nanoTime();
+        long t1 = System.nanoTime(), c1 = processCpuNanos();
         List<ItemScore> single = ZeroShot.scoreItems(target, items, BatchShape.SINGLE, progress);
-        long t2 = System.nanoTime();
+        long t2 = System.nanoTime(), c2 = processCpuNanos();
         int requests = 0;
         double maxDiff = 0;
         for (int i = 0; i < items.size(); i++)
@@ -45,8 +45,14 @@ public final class EvalBench {
         double bs = (t1 - t0) / 1e9, ss = (t2 - t1) / 1e9;
         PerplexityResult ppl = perplexity(target, spec, progress);
         return new EvalBenchResult(items.size(), requests, spec.batch().rows(), spec.batch().tokens(),
-                bs, requests / bs, ss, requests / ss, ss / bs, maxDiff,
+                bs, requests / bs, (c1 - c0) / 1e9, ss, requests / ss, (c2 - c1) / 1e9, ss / bs, maxDiff,
                 spec.pplDataset(), ppl.window(), ppl.tokens(), ppl.seconds(), ppl.tokensPerSecond(), Engine.threads(), Engine.version());
+    }
+
+    /** CPU time of the whole process (all engine threads): steadier than wall time on a shared machine. */
+    private static long processCpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
     }
 
     /** Stream windows over a prefix of the dataset; tokenizing is outside the timing. */

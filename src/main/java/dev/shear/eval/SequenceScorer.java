@@ -24,6 +24,7 @@ final class SequenceScorer {
         int n = rows.size();
         int context = model.config().maxSeqLen();
         int heads = model.config().layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
+        int vocab = model.config().vocabSize();
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -36,7 +37,7 @@ final class SequenceScorer {
         while (start < n) {
             int len = rows.get(order[start]).inputLength();
             int b = 1;
-            while (start + b < n && shape.fits(b, len, heads)) b++;
+            while (start + b < n && shape.fits(b, len, heads, vocab)) b++;
             scoreBatch(model, rows, Arrays.copyOfRange(order, start, start + b), len, out);
             start += b;
             progress.step(start, n);
