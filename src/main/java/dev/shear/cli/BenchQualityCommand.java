@@ -151,17 +151,10 @@ final class BenchQualityCommand implements Runnable {
         r.put("achieved_ratio", 1.0 - (double) m.numParams() / original.weights().values().stream().mapToLong(w -> w.numel()).sum());
         r.put("tinystories_val", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.TRAIN_END, DefaultData.VALIDATION_END), dev.shear.eval.Progress.NONE).ppl());
         r.put("tinystories_heldout", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), dev.shear.eval.Progress.NONE).ppl());
-        for (String ds : List.of("wikitext2", "ptb")) r.put(ds, streamPpl(t, ds));
+        for (String ds : List.of("wikitext2", "ptb")) r.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), pplTokens, dev.shear.eval.Progress.NONE).ppl());
         if (pr != null) r.put("prune_seconds", pr.seconds());
         append(r);
         System.out.println(Json.string(r).replace("\n", " "));
-    }
-
-    private double streamPpl(EvalTarget t, String ds) {
-        String text = dev.shear.eval.Datasets.text(ds).streamText();
-        int[] ids = tok.encode(text, true, false);
-        int[] head = java.util.Arrays.copyOf(ids, Math.min(ids.length, pplTokens));
-        return Perplexity.ofTokens(t, ds, head, PerplexitySpec.llmPruner(), dev.shear.eval.Progress.NONE).ppl();
     }
 
     private boolean done(String method, double ratio, long seed, String budget) {

@@ -37,13 +37,15 @@ final class EvalCommand implements Runnable {
         @Option(names = "--first", defaultValue = "0", description = "lines: first non-empty line (inclusive).") int first;
         @Option(names = "--last", defaultValue = "-1", description = "lines: last non-empty line (exclusive); -1 for all.") int last;
         @Option(names = "--json", description = "Write the result as JSON.") Path json;
+        @Option(names = "--max-tokens", defaultValue = "0", description = "Stream protocols: score only the first N tokens (0: all).") int maxTokens;
 
         @Override public void run() {
             common.apply();
             PerplexityProtocol p = PerplexityProtocol.parse(protocol);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
             try (LoadedLm lm = LoadedLm.open(model, tokenizer); Progress bar = new Progress("ppl " + dataset, 1)) {
-                PerplexityResult r = Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> { bar.stepTo(done); });
+                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.stepTo(done))
+                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.stepTo(done));
                 bar.close();
                 System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
                         r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
