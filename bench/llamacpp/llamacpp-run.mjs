@@ -9,8 +9,12 @@ import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 
 const req = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const out = {ok: false};
+const errors = [];                                   // llama.cpp's own reasons, e.g. "tensor '...' has wrong shape"
 try {
-    const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: req.threads ?? 1});
+    const llama = await getLlama({
+        gpu: false, build: "never", logLevel: LlamaLogLevel.error, maxThreads: req.threads ?? 1,
+        logger: (level, message) => { if (level === LlamaLogLevel.error && message.trim()) errors.push(message.trim().split("\n")[0]); },
+    });
     const model = await llama.loadModel({modelPath: req.model, gpuLayers: 0});
     out.architecture = model.fileInfo.metadata.general.architecture;
     out.trainContextSize = model.trainContextSize;
@@ -25,7 +29,7 @@ try {
     if (req.bench != null) out.bench = await bench(seq, req.prompt ?? [model.tokens.bos], req.bench);
     out.ok = true;
 } catch (e) {
-    out.error = String(e?.message ?? e).split("\n")[0];
+    out.error = [String(e?.message ?? e).split("\n")[0], ...errors.slice(0, 3)].join(" | ");
 }
 console.log(JSON.stringify(out));
 process.exit(0);

@@ -94,7 +94,7 @@ public record LlamaCppPlan(GgufArch arch, ModelConfig source, ModelConfig target
     /** Lines for the user: architecture, every change and its parameter cost. */
     public List<String> report() {
         List<String> out = new ArrayList<>();
-        out.add("llama.cpp architecture: " + arch.key + (source.isUniform() ? " (uniform layers)" : " (per-layer widths)"));
+        out.add("llama.cpp architecture: " + arch.key + (target.isUniform() ? " (uniform layers)" : " (per-layer widths)"));
         out.addAll(changes);
         long added = addedParams(), base = params(source);
         out.add(added == 0 ? "no padding: llama.cpp runs the model as it is (" + base + " parameters)"

@@ -222,6 +222,10 @@ class GgufLlamaCppTest {
         Path out = dir.resolve("biased.gguf");
         export(biased, LlamaCppPlan.Options.AUTO, GgufExport.Dtype.F32, out);
         assertSame(compare("experiment: q/k/v and o/down biases, deci", biased, out), F32_TOLERANCE);
+        LoadedModel uniform = Slicing.withRandomBiases(stories, 4);
+        Path llama = dir.resolve("biased-llama.gguf");
+        assertEquals(GgufArch.LLAMA, export(uniform, LlamaCppPlan.Options.AUTO, GgufExport.Dtype.F32, llama).arch());
+        assertSame(compare("experiment: q/k/v and o/down biases, llama", uniform, llama), F32_TOLERANCE);
     }
 
     static double[] llamaLogprobs(Path gguf) {
