@@ -133,6 +133,9 @@ class GgufLlamaCppTest {
         LlamaCppPlan plan = export(stories, LlamaCppPlan.Options.AUTO, GgufExport.Dtype.F32, out);
         assertEquals(GgufArch.LLAMA, plan.arch());
         assertSame(compare("original f32", stories, out), F32_TOLERANCE);
+        // llama.cpp's own SentencePiece tokenizer on the exported vocabulary gives Shear's ids (without BOS)
+        JsonNode r = LlamaCpp.run(Map.of("model", out.toString(), "text", STORY));
+        assertArrayEquals(java.util.Arrays.copyOfRange(sequence, 1, sequence.length), LlamaCpp.ints(r.get("tokenized")));
     }
 
     @Test void originalF16KeepsGreedyTokens() {
