@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Batch-1 decode speed in llama.cpp of original and pruned GGUF exports, side by side (a
  * measurement, not a pass/fail check; numbers go to the log and docs/llamacpp.md). The GGUF files
- * stay in target/llamacpp-bench for rerunning llamacpp-run.mjs by hand.
+ * stay in target/llamacpp-bench for bench/llamacpp/speed.sh. Runs only with -Dshear.bench=true.
  */
 @Tag("llamacpp")
 class GgufDecodeSpeedTest {
@@ -27,6 +27,7 @@ class GgufDecodeSpeedTest {
     static final int TOKENS = Integer.getInteger("shear.bench.tokens", 128), REPS = Integer.getInteger("shear.bench.reps", 3);
 
     @Test void originalVersusPruned() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Boolean.getBoolean("shear.bench"), "a measurement: run with -Dshear.bench=true");
         LlamaCpp.assumeAvailable();
         Files.createDirectories(OUT);
         // a 12-layer, 768-wide LLaMA (~110M parameters, random weights: speed does not depend on them)
