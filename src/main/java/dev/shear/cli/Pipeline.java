@@ -109,7 +109,8 @@ final class Pipeline {
                 cfg.recovery().rounds() == null ? p.rounds() : cfg.recovery().rounds(),
                 cfg.recovery().stepsPerRound() == null ? p.stepsPerRound() : cfg.recovery().stepsPerRound(),
                 p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
-        spec = new RecoverySpec(over, spec.instruction(), spec.lora(), spec.checkpointEvery());
+        spec = new RecoverySpec(over, spec.instruction(), spec.lora(),
+                cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery());
         Engine.seed(cfg.seed());
         try (LoadedLm pruned = LoadedLm.open(dir.resolve("pruned"), null); LoadedLm ref = LoadedLm.open(model, null)) {
             RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"));

@@ -12,7 +12,7 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
     record Prune(double ratio, String method, int warmup, int periods, int periodLength, double lr, int batch, int seqLen,
                  List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery) {}
 
-    record Recovery(String spec, Integer rounds, Integer stepsPerRound) {}
+    record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
 
     record Evaluation(List<String> ppl, int pplTokens, List<String> zeroshotTasks, int zeroshotLimit) {}
 

@@ -1,0 +1,81 @@
+package dev.shear.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shear.engine.HostTensor;
+import dev.shear.io.LoadedModel;
+import dev.shear.io.ModelFolder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline in real processes: a run killed with SIGKILL during pruning, and another killed during
+ * recovery, each resumed with --resume, end with the same model as an uninterrupted run.
+ */
+class PipelineResumeTest {
+    static final String CONFIG = """
+            prune: {warmup: 2, periods: 2, period_length: 4, kda_ratios: [], checkpoint_every: 2, seq_len: 64, batch: 4, method: lorashear-paper}
+            recovery: {rounds: 1, steps_per_round: 8, checkpoint_every: 2}
+            evaluation: {ppl: [wikitext2], ppl_tokens: 512, zeroshot_tasks: []}
+            """;
+
+    @Test void killedRunsResumeToTheSameModel(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("p.yaml");
+        Files.writeString(cfg, CONFIG);
+        Path straight = tmp.resolve("straight");
+        assertEquals(0, shear(List.of("run", "--config", cfg.toString(), "--out", straight.toString()), null, null));
+        Path a = tmp.resolve("killed-in-prune");
+        int rc = shear(List.of("run", "--config", cfg.toString(), "--out", a.toString()), a.resolve("pruned.ckpt"), "step-");
+        assertTrue(rc != 0, "the run was killed");
+        assertTrue(!Files.exists(a.resolve("stage-prune.done")));
+        assertEquals(0, shear(List.of("run", "--config", cfg.toString(), "--out", a.toString(), "--resume"), null, null));
+        Path b = tmp.resolve("killed-in-recovery");
+        rc = shear(List.of("run", "--config", cfg.toString(), "--out", b.toString()), b.resolve("recovered.ckpt/round-0"), "step-");
+        assertTrue(rc != 0);
+        assertTrue(Files.exists(b.resolve("stage-prune.done")) && !Files.exists(b.resolve("stage-recover.done")));
+        assertEquals(0, shear(List.of("run", "--config", cfg.toString(), "--out", b.toString(), "--resume"), null, null));
+        Map<String, HostTensor> want = ModelFolder.load(straight.resolve("recovered")).weights();
+        for (Path run : List.of(a, b)) {
+            LoadedModel got = ModelFolder.load(run.resolve("recovered"));
+            for (String k : want.keySet()) assertArrayEquals(want.get(k).data(), got.weights().get(k).data(), 0f, run + " " + k);
+            assertEquals(comparable(straight), comparable(run), "evaluation of " + run);
+        }
+    }
+
+    /** The eval report without timings and with the run folder's name taken out. */
+    static String comparable(Path run) throws IOException {
+        return Files.readString(run.resolve("eval-report.json")).replace(run.toString(), "RUN")
+                .replaceAll("\"(seconds|tokensPerSecond|requestsPerSecond)\" : [0-9.E-]+", "");
+    }
+
+    /** Runs the CLI in a new JVM; if watch is given, SIGKILLs it as soon as a file starting with prefix appears there. */
+    static int shear(List<String> args, Path watch, String prefix) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+                "-cp", System.getProperty("java.class.path"), "dev.shear.cli.Main"));
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        if (watch != null) {
+            while (p.isAlive()) {
+                if (Files.isDirectory(watch)) {
+                    try (var s = Files.list(watch)) {
+                        if (s.anyMatch(f -> f.getFileName().toString().startsWith(prefix))) {
+                            p.destroyForcibly();                     // SIGKILL: no shutdown hooks, no cleanup
+                            break;
+                        }
+                    }
+                }
+                Thread.sleep(20);
+            }
+        }
+        return p.waitFor();
+    }
+}
