@@ -28,8 +28,10 @@ public record TextDataset(String name, Path path, Format format) {
     public String read() {
         try {
             return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IllegalArgumentException(path + ": invalid UTF-8 in dataset " + name + ", expected UTF-8 text");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read dataset " + name + " at " + path + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(path + ": cannot read dataset " + name + " (" + e.getMessage() + ")", e);
         }
     }
 
