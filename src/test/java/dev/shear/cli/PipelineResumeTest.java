@@ -32,6 +32,7 @@ class PipelineResumeTest {
         Files.writeString(cfg, CONFIG);
         Path straight = tmp.resolve("straight");
         assertEquals(0, shear(List.of("run", "--config", cfg.toString(), "--out", straight.toString()), null, null));
+        artifactsAreConsistent(straight);
         Path a = tmp.resolve("killed-in-prune");
         int rc = shear(List.of("run", "--config", cfg.toString(), "--out", a.toString()), a.resolve("pruned.ckpt"), "step-");
         assertTrue(rc != 0, "the run was killed");
@@ -48,6 +49,27 @@ class PipelineResumeTest {
             for (String k : want.keySet()) assertArrayEquals(want.get(k).data(), got.weights().get(k).data(), 0f, run + " " + k);
             assertEquals(comparable(straight), comparable(run), "evaluation of " + run);
         }
+    }
+
+    /** Every artifact is there; the report's ratio and numbers are those of the saved model, measured again. */
+    @SuppressWarnings("unchecked")
+    static void artifactsAreConsistent(Path run) throws IOException {
+        for (String f : List.of("config.resolved.yaml", "graph.json", "pruned/prune-report.json", "pruned/config.json",
+                "recovered/recover-report.json", "recovered/model.safetensors", "eval-report.json", "report.md", "report.html",
+                "plot-loss.png", "plot-group-norm.png", "plot-widths-mlp.png", "plot-perplexity.png", "shear.log"))
+            assertTrue(Files.exists(run.resolve(f)), "missing " + f);
+        Map<String, Object> prune = Json.MAPPER.readValue(Files.readString(run.resolve("pruned/prune-report.json")), Map.class);
+        long original = ModelFolder.load(dev.shear.testing.Golden.storiesBin()).weights().values().stream().mapToLong(HostTensor::numel).sum();
+        long saved = ModelFolder.load(run.resolve("recovered")).weights().values().stream().mapToLong(HostTensor::numel).sum();
+        assertEquals(1.0 - (double) saved / original, ((Number) prune.get("achievedRatio")).doubleValue(), 1e-12);
+        Path again = run.resolve("again.json");
+        assertEquals(0, Main.execute("eval", "ppl", "--model", run.resolve("recovered").toString(), "--dataset", "wikitext2",
+                "--protocol", "llm-pruner", "--max-tokens", "512", "--json", again.toString()));
+        Map<String, Object> eval = Json.MAPPER.readValue(Files.readString(run.resolve("eval-report.json")), Map.class);
+        Map<String, Object> ppl = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) eval.get("recovered")).get("perplexity")).get("wikitext2");
+        Map<String, Object> separate = Json.MAPPER.readValue(Files.readString(again), Map.class);
+        assertEquals(((Number) ppl.get("ppl")).doubleValue(), ((Number) separate.get("ppl")).doubleValue(), 1e-9);
+        assertTrue(Files.readString(run.resolve("report.md")).contains(String.format("%.3f", ((Number) ppl.get("ppl")).doubleValue())));
     }
 
     /** The eval report without timings and with the run folder's name taken out. */
