@@ -44,8 +44,8 @@ final class EvalCommand implements Runnable {
             PerplexityProtocol p = PerplexityProtocol.parse(protocol);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
             try (LoadedLm lm = LoadedLm.open(model, tokenizer); Progress bar = new Progress("ppl " + dataset, 1)) {
-                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.stepTo(done))
-                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.stepTo(done));
+                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.update(done, total))
+                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.update(done, total));
                 bar.close();
                 System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
                         r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
@@ -75,7 +75,7 @@ final class EvalCommand implements Runnable {
             try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
                 ZeroShotResult r;
                 try (Progress bar = new Progress("zero-shot", 1)) {
-                    r = ZeroShot.evaluate(target(lm), spec, (done, total) -> { bar.extra(""); bar.stepTo(done); });
+                    r = ZeroShot.evaluate(target(lm), spec, (done, total) -> bar.update(done, total));
                 }
                 System.out.println(table(r));
                 if (json != null) Json.write(json, r);

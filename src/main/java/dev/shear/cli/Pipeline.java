@@ -148,7 +148,7 @@ final class Pipeline {
             if (!tasks.isEmpty()) {
                 ZeroShotResult z;
                 try (dev.shear.cli.Progress bar = new dev.shear.cli.Progress("zero-shot " + model.getFileName(), 1)) {
-                    z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), (d, n) -> { bar.stepTo(d); });
+                    z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), (d, n) -> bar.update(d, n));
                 }
                 out.put("zeroshot", z);
             }

@@ -19,6 +19,12 @@ final class Progress implements AutoCloseable {
 
     void stepTo(long done) { bar.stepTo(done); }
 
+    /** For callbacks that learn the total as they go. */
+    void update(long done, long total) {
+        bar.maxHint(Math.max(1, total));
+        bar.stepTo(done);
+    }
+
     void extra(String message) { bar.setExtraMessage(message); }
 
     /** A training listener showing loss and tokens/s. */

@@ -44,7 +44,10 @@ class PipelineResumeTest {
         assertTrue(Files.exists(b.resolve("stage-prune.done")) && !Files.exists(b.resolve("stage-recover.done")));
         assertEquals(0, shear(List.of("run", "--config", cfg.toString(), "--out", b.toString(), "--resume"), null, null));
         Map<String, HostTensor> want = ModelFolder.load(straight.resolve("recovered")).weights();
+        Map<String, HostTensor> wantPruned = ModelFolder.load(straight.resolve("pruned")).weights();
         for (Path run : List.of(a, b)) {
+            Map<String, HostTensor> pruned = ModelFolder.load(run.resolve("pruned")).weights();
+            for (String k : wantPruned.keySet()) assertArrayEquals(wantPruned.get(k).data(), pruned.get(k).data(), 0f, run + " pruned " + k);
             LoadedModel got = ModelFolder.load(run.resolve("recovered"));
             for (String k : want.keySet()) assertArrayEquals(want.get(k).data(), got.weights().get(k).data(), 0f, run + " " + k);
             assertEquals(comparable(straight), comparable(run), "evaluation of " + run);
@@ -83,7 +86,8 @@ class PipelineResumeTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
                 "-cp", System.getProperty("java.class.path"), "dev.shear.cli.Main"));
         cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Path log = Files.createTempFile("shear-run", ".log");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         Process p = pb.start();
         if (watch != null) {
             while (p.isAlive()) {
@@ -98,6 +102,12 @@ class PipelineResumeTest {
                 Thread.sleep(20);
             }
         }
-        return p.waitFor();
+        int rc = p.waitFor();
+        if (rc != 0 && watch == null) {
+            List<String> lines = Files.readAllLines(log);
+            System.err.println(String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+        }
+        Files.deleteIfExists(log);
+        return rc;
     }
 }
