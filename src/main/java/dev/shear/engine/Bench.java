@@ -23,10 +23,15 @@ public final class Bench {
     }
 
     /** Resident set size of this process in MiB, from /proc (Linux). */
-    public static double rssMib() {
+    public static double rssMib() { return status("VmRSS:"); }
+
+    /** Peak resident set size of this process so far (VmHWM) in MiB, from /proc (Linux). */
+    public static double peakRssMib() { return status("VmHWM:"); }
+
+    private static double status(String field) {
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status")))
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
+                if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D+", "")) / 1024.0;
         } catch (java.io.IOException | NumberFormatException e) {
             return Double.NaN;
         }

@@ -20,6 +20,9 @@ public final class StepScope implements AutoCloseable {
 
     NDManager manager() { return manager; }
 
+    /** Where the tensors this scope creates live. */
+    public Device device() { return Device.of(manager.getDevice()); }
+
     /** Token ids (B, T) as int64. */
     public Tensor tokens(int[][] ids) {
         int b = ids.length, t = ids[0].length;

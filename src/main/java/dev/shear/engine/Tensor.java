@@ -54,6 +54,9 @@ public final class Tensor {
         return DType.F32;
     }
 
+    /** Where this tensor's memory is. */
+    public Device device() { return Device.of(nd.getDevice()); }
+
     static DataType djl(DType t) {
         return switch (t) { case F32 -> DataType.FLOAT32; case F64 -> DataType.FLOAT64; case F16 -> DataType.FLOAT16; };
     }
@@ -101,10 +104,40 @@ public final class Tensor {
     /** Matrix product with broadcasting over leading axes. */
     public Tensor matmul(Tensor o) { return op("matmul", nd.matMul(o.nd), o); }
 
-    /** x W^T + b, with W (out, in): the stem op whose output opens a new channel space. */
+    /**
+     * x W^T + b, with W (out, in): the stem op whose output opens a new channel space. An fp16 W or b
+     * is promoted to x's dtype first (differentiably); the promoted copy is released right after, so
+     * it outlives the op only where autograd saved it for backward.
+     */
     public Tensor linear(Tensor weight, Tensor bias) {
-        NDArray r = nd.getNDArrayInternal().linear(nd, weight.nd, bias == null ? null : bias.nd).singletonOrThrow();
+        NDArray w = promotedTo(weight.nd, nd.getDataType()), b = bias == null ? null : promotedTo(bias.nd, nd.getDataType());
+        NDArray r = nd.getNDArrayInternal().linear(nd, w, b).singletonOrThrow();
+        if (w != weight.nd) w.close();
+        if (b != null && b != bias.nd) b.close();
         return bias == null ? op("linear", r, weight) : op("linear", r, weight, bias);
+    }
+
+    /** A half-precision array widened to {@code to} by type promotion, or the array itself. */
+    private static NDArray promotedTo(NDArray a, DataType to) {
+        if (a.getDataType() != DataType.FLOAT16 || (to != DataType.FLOAT32 && to != DataType.FLOAT64)) return a;
+        return widen(a, to);
+    }
+
+    /** a + zeros(1) of type {@code to}: a 1-element tensor (not a 0-dim one) takes part in promotion. */
+    private static NDArray widen(NDArray a, DataType to) {
+        try (NDArray zero = a.getManager().zeros(a.getShape().dimension() == 0 ? new Shape() : new Shape(1), to)) {
+            return a.add(zero);
+        }
+    }
+
+    /**
+     * This tensor in a wider float dtype. Unlike a cast (engine-notes trap 3) it is differentiable:
+     * it adds a zero of the target dtype and lets type promotion widen the result.
+     */
+    public Tensor upcast(DType to) {
+        if (dtype() == to) return this;
+        if (to.bytes() < dtype().bytes()) throw new IllegalArgumentException("upcast from " + dtype() + " to narrower " + to);
+        return op("cast", widen(nd, djl(to)), Map.of("dtype", to.name()));
     }
 
     /** Rows of this (V, D) table picked by int64 ids (B, T) → (B, T, D). */

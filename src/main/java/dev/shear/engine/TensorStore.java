@@ -2,7 +2,11 @@ package dev.shear.engine;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -11,28 +15,75 @@ import java.util.Set;
 
 /**
  * Long-lived tensors: model weights, LoRA parameters, optimizer state. Everything else lives in a
- * {@link StepScope}. Closing the store frees its native memory.
+ * {@link StepScope}. Closing the store frees its native memory. A store lives on one {@link Device}.
  */
 public final class TensorStore implements AutoCloseable {
+    /** Values per upload chunk in {@link #load}: 16 MB of fp32 staged at a time. */
+    private static final int CHUNK = 1 << 22;
+    /** One reusable direct staging buffer per thread: DJL would allocate (and leave to the GC) one per call. */
+    private static final ThreadLocal<ByteBuffer> STAGING =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK * Float.BYTES).order(ByteOrder.nativeOrder()));
     private final NDManager manager;
     private final DType dtype;
     private final Set<Tensor> tensors = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    public TensorStore(DType dtype) {
-        this.manager = Engine.root().newSubManager();
+    /** A store on the current device ({@link Engine#device()}). */
+    public TensorStore(DType dtype) { this(dtype, Engine.device()); }
+
+    public TensorStore(DType dtype, Device device) {
+        this.manager = Engine.root().newSubManager(device.djl());
         this.dtype = dtype;
     }
 
     public DType dtype() { return dtype; }
 
-    public Tensor create(String name, HostTensor h) {
+    public Device device() { return Device.of(manager.getDevice()); }
+
+    public Tensor create(String name, HostTensor h) { return create(name, h, dtype); }
+
+    /** A tensor held in another dtype than the store's (rope tables stay fp32 in an fp16 store). */
+    public Tensor create(String name, HostTensor h, DType as) {
         NDArray a = manager.create(h.data(), new Shape(h.shape()));
-        if (dtype != DType.F32) {
-            NDArray cast = a.toType(Tensor.djl(dtype), false);
+        if (as != DType.F32) {
+            NDArray cast = a.toType(Tensor.djl(as), false);
             a.close();
             a = cast;
         }
         return register(new Tensor(a, name));
+    }
+
+    /** Streams one tensor of a source into this store, chunk by chunk, without a whole host copy. */
+    public Tensor load(String name, TensorSource source) { return load(name, source, dtype); }
+
+    public Tensor load(String name, TensorSource source, DType as) {
+        long[] shape = source.shape(name);
+        if (shape == null) throw new IllegalArgumentException("no tensor " + name + " in the weight source");
+        NDArray target = manager.create(new Shape(shape), Tensor.djl(as));        // uninitialised until filled
+        long n = HostTensor.numel(shape);
+        try (NDArray flat = target.reshape(n)) {                                   // a view sharing target's memory
+            ByteBuffer staging = STAGING.get();
+            for (long done = 0; done < n; ) {
+                int count = (int) Math.min(CHUNK, n - done);
+                staging.clear().limit(count * Float.BYTES);
+                source.read(name, done, staging.asFloatBuffer());
+                copyChunk(flat, done, count, staging, as);
+                done += count;
+            }
+        }
+        return register(new Tensor(target, name));
+    }
+
+    /** Copies {@code count} staged fp32 values into flat[at, at+count), converting to the stored dtype. */
+    private void copyChunk(NDArray flat, long at, int count, ByteBuffer staging, DType as) {
+        // a CPU array made from a direct buffer aliases it, so it must be closed before the buffer is reused
+        try (NDArray chunk = manager.create(staging, new Shape(count), DataType.FLOAT32)) {
+            NDIndex range = new NDIndex(at + ":" + (at + count));
+            if (as == DType.F32) {
+                flat.set(range, chunk);
+            } else {
+                try (NDArray cast = chunk.toType(Tensor.djl(as), false)) { flat.set(range, cast); }
+            }
+        }
     }
 
     public Tensor zeros(String name, long... shape) {
@@ -58,6 +109,13 @@ public final class TensorStore implements AutoCloseable {
     }
 
     public List<Tensor> tensors() { return new ArrayList<>(tensors); }
+
+    /** Bytes held by this store's tensors. */
+    public long bytes() {
+        long b = 0;
+        for (Tensor t : tensors) b += t.numel() * t.dtype().bytes();
+        return b;
+    }
 
     void tempAttachTo(NDManager scope) {
         for (Tensor t : tensors) {

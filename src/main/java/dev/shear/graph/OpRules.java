@@ -32,6 +32,7 @@ final class OpRules {
             Map.entry("abs", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("sqrt", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("dropout", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
+            Map.entry("cast", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),   // fp16 widened to fp32
             Map.entry("add_scalar", new ElementwiseRule(ElementwiseRule.Zero.LOST)),
             Map.entry("exp", new ElementwiseRule(ElementwiseRule.Zero.LOST)),
             Map.entry("log", new ElementwiseRule(ElementwiseRule.Zero.LOST)),

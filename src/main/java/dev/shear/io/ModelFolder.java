@@ -56,6 +56,50 @@ public final class ModelFolder {
                 "a llama2.c .bin checkpoint, a .gguf file or a Hugging Face model folder");
     }
 
+    /**
+     * Opens a model for streaming: a Hugging Face folder is checked from its headers and read tensor
+     * by tensor when the model is built; a llama2.c file is read whole. Close the stream afterwards.
+     */
+    public static ModelStream open(Path path) {
+        if (Files.isDirectory(path)) return openHf(path);
+        if (path.getFileName().toString().equals(HfConfigJson.FILE)) return openHf(path.toAbsolutePath().getParent());
+        return ModelStream.ofLoaded(load(path));
+    }
+
+    private static ModelStream openHf(Path folder) {
+        Path configFile = folder.resolve(HfConfigJson.FILE);
+        if (!Files.isRegularFile(configFile)) throw ShearFormatException.of(folder, "no " + HfConfigJson.FILE, "a Hugging Face model folder");
+        ModelConfig config = HfConfigJson.read(configFile);
+        SafetensorsShards shards = Safetensors.openFolder(folder);
+        try {
+            Map<String, long[]> expected = WeightNames.expectedShapes(config);
+            checkHeaders(config, expected, shards);
+            checkTiedDuplicateStreamed(config, shards);
+            return ModelStream.ofShards(config, shards, expected, folder);
+        } catch (RuntimeException e) {
+            shards.close();
+            throw e;
+        }
+    }
+
+    /** As {@link #checkTiedDuplicate}, comparing a chunk at a time. */
+    private static void checkTiedDuplicateStreamed(ModelConfig config, SafetensorsShards shards) {
+        String out = WeightNames.outputEmbedding(config), in = WeightNames.inputEmbedding(config);
+        if (!config.tiedEmbeddings() || !shards.names().contains(out)) return;
+        long n = shards.info(in).numel();
+        java.nio.FloatBuffer a = java.nio.FloatBuffer.allocate(1 << 20), b = java.nio.FloatBuffer.allocate(1 << 20);
+        boolean same = Arrays.equals(shards.info(out).shape(), shards.info(in).shape());
+        for (long at = 0; same && at < n; at += a.capacity()) {
+            int count = (int) Math.min(a.capacity(), n - at);
+            shards.read(out, at, a.clear().limit(count));
+            shards.read(in, at, b.clear().limit(count));
+            same = a.flip().equals(b.flip());
+        }
+        if (!same)
+            throw ShearFormatException.of(shards.fileOf(out), out + " differs from the input embedding of a tied model",
+                    "tie_word_embeddings false, or no " + out);
+    }
+
     /** Reads the config only. */
     public static ModelConfig loadConfig(Path path) {
         if (Files.isDirectory(path)) return HfConfigJson.read(path.resolve(HfConfigJson.FILE));

@@ -28,6 +28,17 @@ public enum SafetensorsDType {
         }
     }
 
+    /** Decodes {@code count} values from a little-endian buffer (at its position) into {@code dst} (at its position). */
+    void decode(ByteBuffer src, java.nio.FloatBuffer dst, int count) {
+        int at = src.position();
+        switch (this) {
+            case F32 -> dst.put(src.asFloatBuffer().limit(count));
+            case F64 -> { for (int i = 0; i < count; i++) dst.put((float) src.getDouble(at + i * 8)); }
+            case F16 -> { for (int i = 0; i < count; i++) dst.put(HalfFloats.f16ToFloat(src.getShort(at + i * 2))); }
+            case BF16 -> { for (int i = 0; i < count; i++) dst.put(HalfFloats.bf16ToFloat(src.getShort(at + i * 2))); }
+        }
+    }
+
     /** Encodes {@code count} values from {@code src[offset..]} at the buffer's position (little-endian buffer). */
     void encode(float[] src, int offset, int count, ByteBuffer dst) {
         if (this == F32) {

@@ -29,6 +29,9 @@ public final class SafetensorsFile implements AutoCloseable {
     public static final long MAX_HEADER_BYTES = 100L << 20;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final int MAP_CHUNK = 1 << 28;
+    /** Reused by {@link #read(String, long, java.nio.FloatBuffer)}: 4 MB of file bytes at a time. */
+    private static final ThreadLocal<ByteBuffer> READ_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(1 << 22).order(ByteOrder.LITTLE_ENDIAN));
     private static final Map<String, Integer> DTYPE_BYTES = Map.ofEntries(
             Map.entry("F64", 8), Map.entry("F32", 4), Map.entry("F16", 2), Map.entry("BF16", 2),
             Map.entry("I64", 8), Map.entry("I32", 4), Map.entry("I16", 2), Map.entry("I8", 1),
@@ -98,6 +101,34 @@ public final class SafetensorsFile implements AutoCloseable {
         if (numel > MAX_ARRAY) throw ShearFormatException.of(path, name + " has " + numel + " values", "at most " + MAX_ARRAY);
         try {
             return new HostTensor(t.shape(), decode(dt, dataStart + t.begin(), (int) numel));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Values [offset, offset + dst.remaining()) of a tensor as fp32, read with positional reads rather
+     * than a mapping: mapped pages count as resident memory of the process until the garbage
+     * collector unmaps them, which would double a large model's footprint while it loads.
+     */
+    public void read(String name, long offset, java.nio.FloatBuffer dst) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException(path + ": no tensor " + name);
+        SafetensorsDType dt = SafetensorsDType.forName(t.dtype());
+        if (dt == null) throw ShearFormatException.of(path, name + " has dtype " + t.dtype(), "F32, F16, BF16 or F64");
+        if (offset < 0 || offset + dst.remaining() > t.numel())
+            throw new IllegalArgumentException(path + ": " + name + " has " + t.numel() + " values, asked for [" + offset + ", " + (offset + dst.remaining()) + ")");
+        ByteBuffer buf = READ_BUFFER.get();
+        long position = dataStart + t.begin() + offset * dt.bytes();
+        try {
+            while (dst.hasRemaining()) {
+                int count = Math.min(dst.remaining(), buf.capacity() / dt.bytes());
+                buf.clear().limit(count * dt.bytes());
+                readFully(channel, buf, position);
+                buf.flip();
+                dt.decode(buf, dst, count);
+                position += (long) count * dt.bytes();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
         }

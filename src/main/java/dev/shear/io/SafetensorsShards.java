@@ -65,6 +65,13 @@ public final class SafetensorsShards implements AutoCloseable {
         return f.read(name);
     }
 
+    /** Values [offset, offset + dst.remaining()) of a tensor as fp32; see {@link SafetensorsFile#read(String, long, java.nio.FloatBuffer)}. */
+    public void read(String name, long offset, java.nio.FloatBuffer dst) {
+        SafetensorsFile f = byTensor.get(name);
+        if (f == null) throw new IllegalArgumentException(source + ": no tensor " + name);
+        f.read(name, offset, dst);
+    }
+
     public List<Path> files() { return files.stream().map(SafetensorsFile::path).toList(); }
 
     @Override public void close() { files.forEach(SafetensorsFile::close); }

@@ -1,5 +1,6 @@
 package dev.shear.lora;
 
+import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
@@ -25,7 +26,8 @@ public final class AdamW implements Optimizer, AutoCloseable {
         this.params = List.copyOf(params);
         this.config = config;
         this.paramStores = paramStores;
-        this.state = new TensorStore(params.isEmpty() ? dev.shear.engine.DType.F32 : params.get(0).dtype());
+        this.state = params.isEmpty() ? new TensorStore(DType.F32)
+                : new TensorStore(params.get(0).dtype(), params.get(0).device());          // moments beside their parameters
         for (Tensor p : params) {
             m.add(state.zeros(p.name() + ".exp_avg", p.shape()));
             v.add(state.zeros(p.name() + ".exp_avg_sq", p.shape()));
@@ -39,12 +41,19 @@ public final class AdamW implements Optimizer, AutoCloseable {
 
     public List<Tensor> params() { return params; }
 
-    /** Global L2 norm of all gradients; NaN or Inf when any gradient is not finite. */
+    /**
+     * Global L2 norm of all gradients; NaN or Inf when any gradient is not finite. Summed on the
+     * device and read once: one host transfer per step, however many parameters.
+     */
     public double gradNorm() {
         try (StepScope s = openScope()) {
-            double sq = 0;
-            for (Tensor p : params) if (p.hasGradient()) sq += p.grad().square().sum().item();
-            return Math.sqrt(sq);
+            Tensor sq = null;
+            for (Tensor p : params) {
+                if (!p.hasGradient()) continue;
+                Tensor part = p.grad().square().sum();                                 // () on the device
+                sq = sq == null ? part : sq.add(part);
+            }
+            return sq == null ? 0.0 : Math.sqrt(sq.item());
         }
     }
 

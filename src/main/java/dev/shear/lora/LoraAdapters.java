@@ -26,7 +26,7 @@ public final class LoraAdapters implements AutoCloseable {
     private LoraAdapters(CausalLm model, LoraConfig config) {
         this.model = model;
         this.config = config;
-        this.store = new TensorStore(model.dtype() == DType.F64 ? DType.F64 : DType.F32);  // adapters stay fp32 over an fp16 base
+        this.store = new TensorStore(model.computeDtype(), model.device());  // adapters stay fp32 over an fp16 base
     }
 
     /**

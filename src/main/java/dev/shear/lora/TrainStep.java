@@ -1,11 +1,13 @@
 package dev.shear.lora;
 
+import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.GradientTape;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -20,24 +22,27 @@ public final class TrainStep {
 
     public static Result run(LoraAdapters adapters, Optimizer optimizer, List<TokenBatch> microBatches, double lr) {
         CausalLm model = adapters.model();
-        double lossSum = 0;
         long tokens = 0;
+        double loss;
         adapters.setTraining(true);
-        try {
+        try (StepScope step = Engine.openScope(model.store(), adapters.store())) {
+            List<Tensor> losses = new ArrayList<>();      // stay on the device: read once, after the last micro-batch
             for (TokenBatch mb : microBatches) {
                 try (StepScope s = Engine.openScope(model.store(), adapters.store());
                      GradientTape tape = GradientTape.record()) {
                     Tensor logits = model.forward(s.tokens(mb.inputs()));                     // (B, T, V)
-                    Tensor loss = Ops.crossEntropy(logits, s.tokens(mb.targets()), weights(s, mb, model));
-                    tape.backward(loss.mul(1.0 / microBatches.size()));
-                    lossSum += loss.item();
+                    Tensor l = Ops.crossEntropy(logits, s.tokens(mb.targets()), weights(s, mb, model));   // ()
+                    tape.backward(l.mul(1.0 / microBatches.size()));
+                    losses.add(l.detach().upcast(DType.F64).moveTo(step));
                     tokens += mb.scoredTokens();
                 }
             }
+            Tensor sum = null;
+            for (Tensor l : losses) sum = sum == null ? l : sum.add(l);
+            loss = sum == null ? Double.NaN : sum.item() / microBatches.size();
         } finally {
             adapters.setTraining(false);
         }
-        double loss = lossSum / microBatches.size();
         if (!Double.isFinite(loss)) {
             zeroGrads(adapters);
             return new Result(loss, Double.NaN, false, tokens);
@@ -51,7 +56,7 @@ public final class TrainStep {
         int b = mb.weights().length, t = mb.weights()[0].length;
         float[] flat = new float[b * t];
         for (int i = 0; i < b; i++) System.arraycopy(mb.weights()[i], 0, flat, i * t, t);
-        return s.floats(flat, model.dtype(), b, t);
+        return s.floats(flat, model.computeDtype(), b, t);
     }
 
     static void zeroGrads(LoraAdapters adapters) {

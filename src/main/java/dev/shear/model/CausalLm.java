@@ -1,10 +1,13 @@
 package dev.shear.model;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Device;
+import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.engine.TensorSource;
 import dev.shear.engine.TensorStore;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,13 +29,18 @@ public final class CausalLm implements AutoCloseable {
     private final Map<Integer, Tensor[]> ropeTables = new LinkedHashMap<>();
     private final List<Block> blocks = new ArrayList<>();
     private final Linear.ActivationTap tap = new Linear.ActivationTap();
+    private boolean checkpointActivations;
 
-    private CausalLm(ModelConfig config, Map<String, HostTensor> weights, DType dtype) {
+    private CausalLm(ModelConfig config, TensorSource weights, DType dtype) {
         this.config = config;
         this.store = new TensorStore(dtype);
-        checkShapes(config, weights);
-        for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(config).entrySet())
-            params.put(e.getKey(), store.create(e.getKey(), weights.get(e.getKey())));
+        try {
+            checkShapes(config, weights);
+            for (String name : WeightNames.expectedShapes(config).keySet()) params.put(name, store.load(name, weights));
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         for (String name : params.keySet()) {
             if (!name.endsWith(".weight") || params.get(name).rank() != 2 || isEmbedding(name)) continue;
             String module = name.substring(0, name.length() - ".weight".length());
@@ -43,19 +51,30 @@ public final class CausalLm implements AutoCloseable {
             int rd = config.rotaryDim(i);
             ropeTables.computeIfAbsent(rd, r -> {
                 HostTensor[] t = Rope.tables(config.maxSeqLen(), r, config.ropeTheta());
-                return new Tensor[] {store.create("rope.cos." + r, t[0]), store.create("rope.sin." + r, t[1])};
+                DType c = computeDtype();
+                return new Tensor[] {store.create("rope.cos." + r, t[0], c), store.create("rope.sin." + r, t[1], c)};
             });
         }
     }
 
     /** Builds a model from host weights named as in {@link WeightNames}; every required tensor must be there. */
     public static CausalLm fromWeights(ModelConfig config, Map<String, HostTensor> weights, DType dtype) {
+        return new CausalLm(config, TensorSource.of(weights), dtype);
+    }
+
+    /**
+     * Builds a model tensor by tensor from a source (a safetensors folder, say): each weight goes
+     * straight to the engine, so loading never holds a second full copy of the model.
+     *
+     * @param dtype how the base weights are held; F16 halves them, activations stay fp32
+     */
+    public static CausalLm fromSource(ModelConfig config, TensorSource weights, DType dtype) {
         return new CausalLm(config, weights, dtype);
     }
 
     /** A random model: N(0, std) matrices, unit norm weights, zero biases. Same seed, same weights. */
     public static CausalLm random(ModelConfig config, long seed, DType dtype) {
-        return new CausalLm(config, randomWeights(config, seed, 0.02f), dtype);
+        return new CausalLm(config, TensorSource.of(randomWeights(config, seed, 0.02f)), dtype);
     }
 
     public static Map<String, HostTensor> randomWeights(ModelConfig config, long seed, float std) {
@@ -77,18 +96,33 @@ public final class CausalLm implements AutoCloseable {
         return name.equals("model.embed_tokens.weight") || name.equals("gpt_neox.embed_in.weight");
     }
 
-    private static void checkShapes(ModelConfig config, Map<String, HostTensor> weights) {
+    private static void checkShapes(ModelConfig config, TensorSource weights) {
         for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(config).entrySet()) {
-            HostTensor t = weights.get(e.getKey());
-            if (t == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
-            if (!Arrays.equals(t.shape(), e.getValue()))
-                throw new IllegalArgumentException(e.getKey() + " is " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(e.getValue()));
+            long[] shape = weights.shape(e.getKey());
+            if (shape == null) throw new IllegalArgumentException("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
+            if (!Arrays.equals(shape, e.getValue()))
+                throw new IllegalArgumentException(e.getKey() + " is " + Arrays.toString(shape) + ", expected " + Arrays.toString(e.getValue()));
         }
     }
 
     public ModelConfig config() { return config; }
 
+    /** How the base weights are held (F16 for a half-precision base). */
     public DType dtype() { return store.dtype(); }
+
+    /** The dtype activations, logits and the loss are computed in: fp64 for an fp64 model, else fp32. */
+    public DType computeDtype() { return store.dtype() == DType.F64 ? DType.F64 : DType.F32; }
+
+    /** Where the weights live; scopes opened on the store compute there. */
+    public Device device() { return store.device(); }
+
+    /**
+     * Per-layer activation checkpointing: keep only each decoder layer's input, recompute the layer
+     * in backward (under a gradient tape) or free its temporaries at once (without one).
+     */
+    public void setCheckpointActivations(boolean on) { this.checkpointActivations = on; }
+
+    public boolean checkpointActivations() { return checkpointActivations; }
 
     /** The store holding the base weights; open scopes on it around every computation. */
     public TensorStore store() { return store; }
@@ -128,9 +162,13 @@ public final class CausalLm implements AutoCloseable {
         int start = cache == null ? 0 : cache.length();
         if (start + t > config.maxSeqLen())
             throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
-        Tensor x = embedding().embed(tokens);                                       // (B, T, D)
-        Tensor bias = Tensor.causalBias(t, start + t, start, dtype());              // (T, start+T)
-        for (Block b : blocks) x = b.forward(x, start, bias, cache);
+        Tensor x = embedding().embed(tokens).upcast(computeDtype());                // (B, T, D)
+        Tensor bias = Tensor.causalBias(t, start + t, start, computeDtype());       // (T, start+T)
+        if (checkpointActivations && cache == null && !Engine.tracing()) {
+            x = ActivationCheckpointing.forward(blocks, x, bias, embedding().requiresGrad());   // a trainable leaf answers true
+        } else {
+            for (Block b : blocks) x = b.forward(x, start, bias, cache);
+        }
         if (cache != null) cache.advance((int) t);
         return head(finalNorm(x));                                                  // (B, T, V)
     }
@@ -168,7 +206,7 @@ public final class CausalLm implements AutoCloseable {
     /** Copies every base weight to the heap. */
     public Map<String, HostTensor> toHost() {
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        try (StepScope s = dev.shear.engine.Engine.openScope(store)) {
+        try (StepScope s = Engine.openScope(store)) {
             for (Map.Entry<String, Tensor> e : params.entrySet()) out.put(e.getKey(), e.getValue().toHost());
         }
         return out;

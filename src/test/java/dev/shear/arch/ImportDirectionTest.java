@@ -24,7 +24,8 @@ class ImportDirectionTest {
             "prune", Set.of("graph", "lora", "model", "io", "engine"),
             "recover", Set.of("lora", "model", "io", "engine"),
             "eval", Set.of("model", "io", "engine"),
-            "report", Set.of("prune", "recover", "eval"));
+            "report", Set.of("prune", "recover", "eval"),
+            "plan", Set.of("lora", "model", "engine"));
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.shear\\.(\\w+)|ai\\.djl)\\b", Pattern.MULTILINE);
 
     @Test void packagesImportOnlyDownstream() throws IOException {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Planner vs measured peak RSS (VmHWM), one fresh JVM per configuration; prints a Markdown table.
+# Usage: scripts/bench-memory.sh [extra bench-memory options]   (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STORIES=/work/shared/data/stories260K/stories260K.bin
+run() {   # label, then bench memory options
+  local label="$1"; shift
+  local line
+  line=$(./shear bench memory "$@" 2>/dev/null | grep '^RESULT' || echo "RESULT | failed: $* |")
+  echo "| $label ${line#RESULT }"
+}
+echo "| model | phase | base | ckpt | B | T | predicted MiB | measured MiB | measured/predicted |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for m in "stories260K:--model $STORIES" "llama-110m:--config docs/configs/llama-110m.json" "tinyllama-1.1b:--config docs/configs/tinyllama-1.1b.json"; do
+  name="${m%%:*}"; src="${m#*:}"
+  for phase in forward lora; do
+    for opts in "--base-dtype fp32" "--base-dtype fp16" "--base-dtype fp32 --checkpoint-activations" "--base-dtype fp16 --checkpoint-activations"; do
+      # shellcheck disable=SC2086
+      run "$name" $src --phase $phase $opts --batch 1 --seq 128 "$@"
+    done
+  done
+done

@@ -1,0 +1,85 @@
+package dev.shear.plan;
+
+import dev.shear.engine.DType;
+
+/**
+ * Predicts the peak memory of a workload from the model's shapes and the way Shear runs it. Every op
+ * result lives until its step scope closes, so activations are "every tensor the forward makes"
+ * ({@link LayerActivations}); checkpointing keeps layer inputs plus one recomputed layer; an fp16
+ * base computes in fp32 through widened weight copies, which autograd keeps where it needs them.
+ */
+public final class MemoryPlanner {
+    /**
+     * Engine and JVM resident set on the CPU: 170 MiB once libtorch is up ({@code shear bench memory
+     * --phase baseline}), about 30 MiB more once MKL and the thread pool have run real work.
+     */
+    public static final long CPU_RUNTIME = 200L << 20;
+    /**
+     * Share of activations and workspace the allocator holds beyond live tensors at the peak: glibc
+     * keeps freed blocks below its (self-raising) mmap threshold in its arenas, and a training step
+     * frees and reallocates in a different order than the last one. Fitted on the CPU measurements
+     * in docs/benchmarks-memory.md; the CUDA caching allocator's rounding is assumed to cost as much.
+     */
+    public static final double ALLOCATOR_SLACK = 0.10;
+    /** Assumed, not measured here: CUDA context, cuBLAS workspaces and libtorch kernels on the device. */
+    public static final long GPU_RUNTIME = 1L << 30;
+    /** Heap buffers of a streamed load (read buffer, staging chunk). */
+    private static final long STREAM_BUFFERS = 20L << 20;
+    private static final int F32 = 4;
+
+    private MemoryPlanner() {}
+
+    public static MemoryEstimate estimate(Workload w) {
+        WeightInventory inv = new WeightInventory(w.config());
+        LayerActivations la = new LayerActivations(w.config(), w.batch(), w.seq(), w.lora(), w.phase().training());
+        long weights = inv.params() * w.baseDtype().bytes() + inv.ropeTableBytes();
+        long loraParams = w.phase().training() ? inv.loraParams(w.lora()) : 0;
+        long lora = 2L * loraParams * F32;                                           // A, B and their gradients
+        long optimizer = 2L * loraParams * F32;                                      // AdamW's two moments
+        long[] actWork = w.phase().training() ? training(w, inv, la) : forward(w, inv, la);
+        long act = actWork[0], work = Math.max(actWork[1], 11L * loraParams * F32 - act);   // the optimizer step's temporaries
+        long runtime = (w.gpu() ? GPU_RUNTIME : CPU_RUNTIME) + (long) (ALLOCATOR_SLACK * (act + work));
+        long host = (w.streamedLoad() ? STREAM_BUFFERS : inv.params() * F32) + (w.phase().snapshotsBase() ? inv.params() * F32 : 0);
+        return new MemoryEstimate(weights, lora, optimizer, act, work, runtime, host);
+    }
+
+    /** {activations, workspace} of a LoRA training step, in bytes. */
+    private static long[] training(Workload w, WeightInventory inv, LayerActivations la) {
+        int layers = w.config().numLayers();
+        boolean half = w.baseDtype() == DType.F16;
+        long headWide = half ? inv.headParams() * F32 : 0;           // the widened head weight, saved for backward
+        if (!w.checkpoint()) {
+            long act = la.embedding() + la.head();
+            long work = la.headBackwardTransient();
+            long widened = 0;
+            for (int i = 0; i < layers; i++) {
+                act += la.retained(i);
+                work = Math.max(work, la.backwardTransient(i));
+                widened += inv.layerProjectionParams(i);
+            }
+            long savedWide = half ? (widened - inv.layerZeroInputProjections()) * F32 + headWide : 0;
+            return new long[] {act * F32 + savedWide, work * F32};
+        }
+        long act = la.embedding() + (layers + 1) * la.layerOutput() + la.head();    // layer inputs, top, head
+        long work = la.headBackwardTransient() * F32;
+        for (int i = 0; i < layers; i++) {
+            long recompute = (la.retained(i) + la.backwardTransient(i) + 2 * la.layerOutput()) * F32;
+            work = Math.max(work, recompute + (half ? inv.layerProjectionParams(i) * F32 : 0));
+        }
+        return new long[] {act * F32 + headWide, work};
+    }
+
+    /** {activations, workspace} of a forward pass without a tape, in bytes. */
+    private static long[] forward(Workload w, WeightInventory inv, LayerActivations la) {
+        long widen = w.baseDtype() == DType.F16 ? inv.largestMatrix() * F32 : 0;    // one widened weight at a time
+        if (!w.checkpoint()) {
+            long act = la.embedding() + la.head();
+            for (int i = 0; i < w.config().numLayers(); i++) act += la.retained(i);
+            return new long[] {act * F32, widen};
+        }
+        long act = la.embedding() + la.layerOutput() + la.head();                 // input, current output, head
+        long layer = 0;
+        for (int i = 0; i < w.config().numLayers(); i++) layer = Math.max(layer, la.retained(i));
+        return new long[] {act * F32, layer * F32 + widen};
+    }
+}
