@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code shear} command: one subcommand per job. */
 @Command(name = "shear", mixinStandardHelpOptions = true, version = "shear 0.1.0",
         description = "Structured pruning and LoRA knowledge recovery for LLaMA-family models.",
-        subcommands = {GenerateCommand.class, ConvertCommand.class, BenchCommand.class, PlanCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, GenerateCommand.class, ConvertCommand.class, ExportCommand.class,
+                GraphCommand.class, PruneCommand.class, RecoverCommand.class, EvalCommand.class, BenchCommand.class, PlanCommand.class})
 public final class Main implements Runnable {
     @Override public void run() { new CommandLine(this).usage(System.out); }
 

@@ -76,13 +76,20 @@ public final class DataPaths {
         }
     }
 
-    /** SHA-256 of a model: the file itself, or every regular file of a folder in name order. */
+    /** Weights, config and tokenizer: reports and plots saved beside a model do not change its identity. */
+    private static boolean isModelFile(Path f) {
+        String n = f.getFileName().toString();
+        return n.equals("config.json") || n.endsWith(".safetensors") || n.equals("model.safetensors.index.json")
+                || n.startsWith("tokenizer") || n.matches("tok\\d+\\.bin") || n.equals("special_tokens_map.json");
+    }
+
+    /** SHA-256 of a model: the file itself, or the model files of a folder in name order. */
     public static String sha256(Path model) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             if (Files.isDirectory(model)) {
                 try (var files = Files.list(model)) {
-                    for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    for (Path f : files.filter(Files::isRegularFile).filter(DataPaths::isModelFile).sorted().toList()) {
                         md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                         md.update(Files.readAllBytes(f));
                     }

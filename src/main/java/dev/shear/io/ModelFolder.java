@@ -51,8 +51,9 @@ public final class ModelFolder {
         String name = path.getFileName().toString();
         if (name.equals(HfConfigJson.FILE)) return loadHf(path.toAbsolutePath().getParent());
         if (name.endsWith(".bin")) return Llama2cCheckpoint.read(path);
+        if (name.endsWith(".gguf") && Files.isRegularFile(path)) return GgufImport.read(path);
         throw ShearFormatException.of(path, Files.exists(path) ? "unknown model format" : "does not exist",
-                "a llama2.c .bin checkpoint or a Hugging Face model folder");
+                "a llama2.c .bin checkpoint, a .gguf file or a Hugging Face model folder");
     }
 
     /**
@@ -103,6 +104,7 @@ public final class ModelFolder {
     public static ModelConfig loadConfig(Path path) {
         if (Files.isDirectory(path)) return HfConfigJson.read(path.resolve(HfConfigJson.FILE));
         if (path.getFileName().toString().equals(HfConfigJson.FILE)) return HfConfigJson.read(path);
+        if (path.getFileName().toString().endsWith(".gguf")) return GgufImport.readConfig(path);
         return Llama2cCheckpoint.readConfig(path);
     }
 
@@ -153,10 +155,12 @@ public final class ModelFolder {
 
     /**
      * The tokenizer for a model: {@code override} if given, else tokenizer.json in a model folder,
-     * else {@code tok<vocab>.bin}, {@code tokenizer.bin} or the one {@code tok*.bin} beside the model.
+     * else {@code tok<vocab>.bin}, {@code tokenizer.bin} or the one {@code tok*.bin} beside the model;
+     * a {@code .gguf} model carries its own.
      * A llama2.c tokenizer is read with the model's vocab size, as run.c does.
      */
     public static Tokenizer loadTokenizer(Path model, Path override) {
+        if (override == null && model != null && model.getFileName().toString().endsWith(".gguf")) return GgufImport.readTokenizer(model);
         ModelConfig config = model == null ? null : loadConfig(model);
         Path path = override != null ? override : findTokenizer(model, config);
         Tokenizer tok = isHfTokenizer(path)

@@ -26,6 +26,22 @@ final class SliceMath {
         return s;
     }
 
+    /** Per-weight contribution of one element, given the weight tensor's name. */
+    interface WeightTerm { ElementOp forWeight(String param); }
+
+    /** Σ over every weight element of the structure (zeroed and dependent cuts; biases skipped). */
+    static double overWeights(ScoringContext ctx, Structure st, WeightTerm term) {
+        double total = 0;
+        for (java.util.List<Cut> cuts : java.util.List.of(st.zeroed(), st.dependent()))
+            for (Cut c : cuts) {
+                if (!c.param().endsWith(".weight")) continue;
+                total += sum(ctx.weights().get(c.param()), c, term.forWeight(c.param()));
+            }
+        return total;
+    }
+
+    static String module(String weightParam) { return weightParam.substring(0, weightParam.length() - ".weight".length()); }
+
     /** Σ a·b over the cut's elements of two same-shaped tensors. */
     static double dot(HostTensor a, HostTensor b, Cut c) {
         float[] bd = b.data();

@@ -15,15 +15,12 @@ public final class TaylorSaliency implements Saliency {
     @Override public double[] score(ScoringContext ctx, List<StructureRef> refs) {
         double[] s = new double[refs.size()];
         for (int i = 0; i < s.length; i++) {
-            Structure st = ctx.set().get(refs.get(i));
-            double total = 0;
-            for (List<Cut> cuts : List.of(st.zeroed(), st.dependent()))
-                for (Cut c : cuts) {
-                    HostTensor w = ctx.weights().get(c.param());
-                    float[] g = ctx.calibration().gradient(c.param()).data();
-                    int cols = w.shape().length == 1 ? 1 : (int) w.shape()[1];
-                    total += SliceMath.sum(w, c, (x, r, j) -> vectorWise ? x * g[r * cols + j] : Math.abs(x * g[r * cols + j]));
-                }
+            double total = SliceMath.overWeights(ctx, ctx.set().get(refs.get(i)), param -> {
+                HostTensor w = ctx.weights().get(param);
+                float[] g = ctx.calibration().gradient(param).data();
+                int cols = w.shape().length == 1 ? 1 : (int) w.shape()[1];
+                return (x, r, j) -> vectorWise ? x * g[r * cols + j] : Math.abs(x * g[r * cols + j]);
+            });
             s[i] = Math.abs(total);
         }
         return s;

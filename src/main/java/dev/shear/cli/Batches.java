@@ -1,0 +1,28 @@
+package dev.shear.cli;
+
+import dev.shear.io.Corpus;
+import dev.shear.io.Packing;
+import dev.shear.lora.TokenBatch;
+import dev.shear.lora.TrainingLoop;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Training batches drawn uniformly over sources: step k's rows depend only on (seed, k), so runs
+ * resume exactly. Negative k are calibration draws, disjoint from any training step.
+ */
+final class Batches {
+    private Batches() {}
+
+    static TrainingLoop.BatchSource uniform(List<Corpus> sources, int batch, int seqLen, long seed) {
+        return k -> {
+            Random rnd = new Random(seed * 1_000_003L + k * 7919L + 17);
+            int[][] rows = new int[batch][];
+            for (int i = 0; i < batch; i++) {
+                Corpus c = sources.get(rnd.nextInt(sources.size()));
+                rows[i] = Packing.row(c.train(), seqLen + 1, rnd);
+            }
+            return List.of(TokenBatch.causal(rows));
+        };
+    }
+}

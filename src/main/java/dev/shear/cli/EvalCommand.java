@@ -1,0 +1,93 @@
+package dev.shear.cli;
+
+import dev.shear.eval.EvalTarget;
+import dev.shear.eval.Perplexity;
+import dev.shear.eval.PerplexityProtocol;
+import dev.shear.eval.PerplexityResult;
+import dev.shear.eval.PerplexitySpec;
+import dev.shear.eval.PromptTemplate;
+import dev.shear.eval.ZeroShot;
+import dev.shear.eval.ZeroShotResult;
+import dev.shear.eval.ZeroShotSpec;
+import dev.shear.eval.ZeroShotTask;
+import dev.shear.eval.ZeroShotTaskResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "eval", description = "Evaluate a model: perplexity protocols and lm-eval-style zero-shot tasks.",
+        mixinStandardHelpOptions = true, subcommands = {EvalCommand.Ppl.class, EvalCommand.ZeroShotCmd.class})
+final class EvalCommand implements Runnable {
+    @Override public void run() { new picocli.CommandLine(this).usage(System.out); }
+
+    static EvalTarget target(LoadedLm lm) { return new EvalTarget(lm.model(), lm.tokenizer(), lm.sha256()); }
+
+    @Command(name = "ppl", description = "Perplexity under a named protocol.", mixinStandardHelpOptions = true)
+    static final class Ppl implements Runnable {
+        @Mixin CommonOptions common;
+        @Option(names = "--model", description = "Model path (default: stories260K).") Path model;
+        @Option(names = "--tokenizer") Path tokenizer;
+        @Option(names = {"--dataset", "--data"}, defaultValue = "tinystories", description = "wikitext2, ptb, tinystories or a text file.") String dataset;
+        @Option(names = "--protocol", defaultValue = "lines", description = "lines, stream, llm-pruner, long or sliding.") String protocol;
+        @Option(names = "--window", defaultValue = "0", description = "Window W in tokens (0: the model's context length).") int window;
+        @Option(names = "--stride", defaultValue = "0", description = "Stride S for sliding.") int stride;
+        @Option(names = "--first", defaultValue = "0", description = "lines: first non-empty line (inclusive).") int first;
+        @Option(names = "--last", defaultValue = "-1", description = "lines: last non-empty line (exclusive); -1 for all.") int last;
+        @Option(names = "--json", description = "Write the result as JSON.") Path json;
+        @Option(names = "--max-tokens", defaultValue = "0", description = "Stream protocols: score only the first N tokens (0: all).") int maxTokens;
+
+        @Override public void run() {
+            common.apply();
+            PerplexityProtocol p = PerplexityProtocol.parse(protocol);
+            PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer); Progress bar = new Progress("ppl " + dataset, 1)) {
+                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.update(done, total))
+                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.update(done, total));
+                bar.close();
+                System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
+                        r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
+                if (json != null) Json.write(json, r);
+            }
+        }
+    }
+
+    @Command(name = "zeroshot", description = "The seven zero-shot tasks, scored as lm-evaluation-harness does.", mixinStandardHelpOptions = true)
+    static final class ZeroShotCmd implements Runnable {
+        @Mixin CommonOptions common;
+        @Option(names = "--model") Path model;
+        @Option(names = "--tokenizer") Path tokenizer;
+        @Option(names = "--tasks", split = ",", description = "boolq,piqa,hellaswag,winogrande,arc_easy,arc_challenge,openbookqa (default: all).") List<String> tasks;
+        @Option(names = "--limit", defaultValue = "0", description = "First N items of each task (0: all).") int limit;
+        @Option(names = "--template", defaultValue = "stored", description = "stored or harness.") String template;
+        @Option(names = "--json") Path json;
+
+        @Override public void run() {
+            common.apply();
+            ZeroShotSpec spec = ZeroShotSpec.all().withLimit(limit).withTemplate(PromptTemplate.valueOf(template.toUpperCase()));
+            if (tasks != null) {
+                List<ZeroShotTask> t = new ArrayList<>();
+                for (String s : tasks) t.add(ZeroShotTask.parse(s));
+                spec = spec.withTasks(t);
+            }
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
+                ZeroShotResult r;
+                try (Progress bar = new Progress("zero-shot", 1)) {
+                    r = ZeroShot.evaluate(target(lm), spec, (done, total) -> bar.update(done, total));
+                }
+                System.out.println(table(r));
+                if (json != null) Json.write(json, r);
+            }
+        }
+    }
+
+    static String table(ZeroShotResult r) {
+        StringBuilder sb = new StringBuilder(String.format("%-14s %6s %8s %8s %10s%n", "task", "n", "acc", "acc_norm", "stderr"));
+        for (ZeroShotTaskResult t : r.tasks())
+            sb.append(String.format("%-14s %6d %8.4f %8.4f %10.4f%n", t.task(), t.n(), t.acc(), t.accNorm(), t.accStderr()));
+        sb.append(String.format("LLM-Pruner mean %.4f (%d requests, %.1f s, %.1f requests/s)", r.llmPrunerMean(), r.requests(), r.seconds(), r.requestsPerSecond()));
+        return sb.toString();
+    }
+}

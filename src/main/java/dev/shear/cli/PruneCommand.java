@@ -1,0 +1,63 @@
+package dev.shear.cli;
+
+import dev.shear.io.SourceSpec;
+import dev.shear.lora.Checkpointer;
+import dev.shear.lora.LoraConfig;
+import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.Method;
+import dev.shear.prune.PruneRun;
+import dev.shear.prune.PruneSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "prune", description = "Structurally prune a model to a parameter ratio and save the compact model.", mixinStandardHelpOptions = true)
+final class PruneCommand implements Runnable {
+    @Mixin CommonOptions common;
+    @Option(names = "--model", description = "Model path (default: stories260K).") Path model;
+    @Option(names = "--tokenizer") Path tokenizer;
+    @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
+    @Option(names = "--method", defaultValue = "lorashear",
+            description = "lorashear (best variant), lorashear-paper, lorashear-accumulated, lorashear-activation, reference, lorashear-oneshot, llm-pruner, llm-pruner-vector, wanda-sp, flap, magnitude, random.") String method;
+    @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field); default: TinyStories lines [0, 2700).") List<Path> data;
+    @Option(names = "--warmup", defaultValue = "20", description = "LHSPG warm-up steps T_w.") int warmup;
+    @Option(names = "--periods", defaultValue = "5", description = "LHSPG periods P.") int periods;
+    @Option(names = "--period-length", defaultValue = "20", description = "LHSPG period length T_p.") int periodLength;
+    @Option(names = "--steps", description = "LoRA steps while pruning (default: warm-up + periods x period length).") Integer steps;
+    @Option(names = "--epsilon", defaultValue = "0.0", description = "Half-space projection epsilon.") double epsilon;
+    @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--batch", defaultValue = "8") int batch;
+    @Option(names = "--seq", defaultValue = "256") int seq;
+    @Option(names = "--kda-ratios", split = ",", defaultValue = "0.2,0.5", description = "KDA ratios; 'none' skips KDA.") List<String> kdaRatios;
+    @Option(names = "--gamma-u", defaultValue = "0.15", description = "Fraction of node groups KDA protects.") double gammaU;
+    @Option(names = "--calib-batches", defaultValue = "4") int calibBatches;
+    @Option(names = "--checkpoint-every", defaultValue = "25") int checkpointEvery;
+    @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+    @Option(names = "--out", required = true, description = "Output model folder (prune-report.json goes inside).") Path out;
+
+    @Override public void run() {
+        common.apply();
+        Method m = Method.parse(method);
+        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, epsilon,
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        List<Double> kda = new ArrayList<>();
+        if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
+        PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
+                lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed);
+        List<SourceSpec> specs = new ArrayList<>();
+        if (data == null) specs.add(DefaultData.tinyTrain());
+        else for (Path p : data) specs.add(DefaultData.file(p));
+        Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
+        Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
+        if (!resume) Files2.deleteTree(ckptDir);
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
+            PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, false).result();
+            System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
+                    r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
+        }
+        Files2.deleteTree(ckptDir);
+    }
+}

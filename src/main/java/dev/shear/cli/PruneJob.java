@@ -1,0 +1,61 @@
+package dev.shear.cli;
+
+import dev.shear.engine.DType;
+import dev.shear.graph.DependencyGraph;
+import dev.shear.io.Corpus;
+import dev.shear.io.LoadedModel;
+import dev.shear.io.ModelFolder;
+import dev.shear.io.SourceSpec;
+import dev.shear.io.Tokenizer;
+import dev.shear.lora.Checkpointer;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.TrainingLoop;
+import dev.shear.model.CausalLm;
+import dev.shear.prune.GraphStructures;
+import dev.shear.prune.PruneRun;
+import dev.shear.prune.PruneSettings;
+import dev.shear.prune.StructureSet;
+import dev.shear.recover.Validation;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Prune a loaded model with one method and save the compact model with its report. */
+final class PruneJob {
+    private PruneJob() {}
+
+    record Output(PruneRun.Result result, Path modelDir) {}
+
+    static Output run(LoadedLm lm, PruneSettings s, List<SourceSpec> data, Path out, Checkpointer ckpt, boolean quiet) {
+        Tokenizer tok = lm.tokenizer();
+        List<Corpus> train = new ArrayList<>();
+        for (SourceSpec spec : data) train.add(Corpus.load(spec, tok, 0));
+        TrainingLoop.BatchSource batches = Batches.uniform(train, s.batch(), s.seqLen(), s.seed());
+        // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
+        List<int[]> all = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
+        List<int[]> val = all.subList(0, Math.min(128, all.size()));
+        int ctx = lm.model().config().maxSeqLen();
+        StructureSet set = structures(lm.model(), s);
+        PruneRun.Outcome o;
+        try (Progress bar = new Progress("prune " + s.method().cliName(), s.method().progressive() ? s.trainSteps() : 1)) {
+            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, quiet ? null : bar.listener());
+            bar.stepTo(s.method().progressive() ? s.trainSteps() : 1);
+        }
+        try (CausalLm compact = o.compact()) {
+            ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
+        }
+        Json.write(out.resolve("prune-report.json"), o.result());
+        return new Output(o.result(), out);
+    }
+
+    /** Structures come from tracing the model with the adapters it will be pruned with. */
+    static StructureSet structures(CausalLm model, PruneSettings s) {
+        LoraAdapters probe = LoraAdapters.insert(model, s.lora());
+        try {
+            return GraphStructures.from(DependencyGraph.trace(model));
+        } finally {
+            probe.discard();
+        }
+    }
+}

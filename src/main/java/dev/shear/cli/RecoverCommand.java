@@ -1,0 +1,38 @@
+package dev.shear.cli;
+
+import dev.shear.recover.DynamicRecovery;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "recover", description = "Dynamic knowledge recovery: multi-source LoRA fine-tuning weighted towards what the pruned model lost.",
+        mixinStandardHelpOptions = true)
+final class RecoverCommand implements Runnable {
+    @Mixin CommonOptions common;
+    @Option(names = "--model", required = true, description = "The pruned model.") Path model;
+    @Option(names = "--reference", description = "The original model (default: stories260K).") Path reference;
+    @Option(names = "--spec", description = "Recovery spec YAML (default: the built-in spec, see README).") Path spec;
+    @Option(names = "--out", required = true, description = "Output model folder; recover-report.json and plots go inside.") Path out;
+    @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+
+    @Override public void run() {
+        common.apply();
+        RecoverySpec s = RecoverySpec.load(spec);
+        Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
+        if (!resume) Files2.deleteTree(ckpt);
+        try (LoadedLm pruned = LoadedLm.open(model, null); LoadedLm ref = LoadedLm.open(reference, null)) {
+            RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt);
+            for (DynamicRecovery.RoundLog l : r.pretrain().rounds())
+                System.out.printf("round %d: weights %s, ppl %s -> %s%n", l.round(), fmt(l.weights()), fmt(l.pplBefore()), fmt(l.pplAfter()));
+            System.out.println(r.pretrain().stopReason() + "; model, recover-report.json and plots in " + out);
+        }
+        Files2.deleteTree(ckpt);
+    }
+
+    private static String fmt(java.util.Map<String, Double> m) {
+        StringBuilder sb = new StringBuilder("{");
+        m.forEach((k, v) -> sb.append(sb.length() > 1 ? ", " : "").append(k).append(String.format(" %.3f", v)));
+        return sb.append('}').toString();
+    }
+}

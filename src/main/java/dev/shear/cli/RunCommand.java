@@ -1,0 +1,24 @@
+package dev.shear.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "run", description = "The whole pipeline from a config: graph, KDA, pruning, compaction, recovery, evaluation, report.",
+        mixinStandardHelpOptions = true)
+final class RunCommand implements Runnable {
+    @Mixin CommonOptions common;
+    @Option(names = "--config", description = "Pipeline YAML (missing keys take the documented defaults).") Path config;
+    @Option(names = "--out", description = "Overrides the config's output folder.") String out;
+    @Option(names = "--resume", description = "Continue a run that stopped: finished stages are skipped, long ones resume from checkpoints.") boolean resume;
+
+    @Override public void run() {
+        PipelineConfig cfg = PipelineConfig.load(config);
+        if (out != null) cfg = cfg.withOutput(out);
+        common.seed = cfg.seed();
+        common.apply();
+        Path report = new Pipeline(cfg).run(resume);
+        System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");
+    }
+}

@@ -1,0 +1,101 @@
+package dev.shear.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Zero-shot multiple-choice accuracy scored as lm-evaluation-harness does: every option is a
+ * (context, continuation) request, scored by the summed log-likelihood of the continuation.
+ * All requests of a task are batched together, longest first.
+ */
+public final class ZeroShot {
+    private ZeroShot() {}
+
+    public static ZeroShotResult evaluate(EvalTarget target, ZeroShotSpec spec, Progress progress) {
+        long start = System.nanoTime();
+        Map<ZeroShotTask, List<ChoiceItem>> items = new LinkedHashMap<>();
+        long total = 0;
+        for (ZeroShotTask task : spec.tasks()) {
+            List<ChoiceItem> list = load(task, spec);
+            items.put(task, list);
+            total += requests(list);
+        }
+        List<ZeroShotTaskResult> results = new ArrayList<>();
+        long done = 0;
+        for (Map.Entry<ZeroShotTask, List<ChoiceItem>> e : items.entrySet()) {
+            long t0 = System.nanoTime();
+            long offset = done, all = total;
+            List<ItemScore> scores = scoreItems(target, e.getValue(), spec.batch(), (d, t) -> progress.step(offset + d, all));
+            results.add(summarise(e.getKey(), spec.template(), scores, (System.nanoTime() - t0) / 1e9));
+            done += requests(e.getValue());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new ZeroShotResult(spec.template().id(), spec.limit(), results,
+                mean(results, false), mean(results, true), target.modelSha256(), target.tokenizerDescription(),
+                spec.batch().rows(), spec.batch().tokens(), (int) total, seconds, total / seconds);
+    }
+
+    /** A task's first spec.limit() items, validated and put through the spec's template. */
+    public static List<ChoiceItem> load(ZeroShotTask task, ZeroShotSpec spec) {
+        List<StoredItem> stored = TaskFile.read(task, spec.file(task), spec.limit());
+        List<ChoiceItem> out = new ArrayList<>(stored.size());
+        for (int i = 0; i < stored.size(); i++) out.add(spec.template().build(task, i, stored.get(i)));
+        return out;
+    }
+
+    /** Scores every option of every item; the result lists items in input order. */
+    public static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, Progress progress) {
+        List<ContinuationRequest> requests = new ArrayList<>();
+        List<TokenWindow> rows = new ArrayList<>();
+        for (ChoiceItem item : items)
+            for (ChoiceItem.Option o : item.options()) {
+                ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength());
+                requests.add(r);
+                rows.add(r.window());
+            }
+        RowScore[] scores = SequenceScorer.score(target.model(), rows, batch, progress);
+        List<ItemScore> out = new ArrayList<>(items.size());
+        int k = 0;
+        for (ChoiceItem item : items) {
+            List<ChoiceScore> choices = new ArrayList<>();
+            for (ChoiceItem.Option o : item.options()) {
+                ContinuationRequest r = requests.get(k);
+                RowScore s = scores[k++];
+                choices.add(new ChoiceScore(s.logprob(), r.contTokens(), o.continuationChars(), o.choiceChars(), s.greedy(), r.truncated()));
+            }
+            out.add(new ItemScore(item.index(), item.gold(), choices));
+        }
+        return out;
+    }
+
+    public static ZeroShotTaskResult summarise(ZeroShotTask task, PromptTemplate template, List<ItemScore> scores, double seconds) {
+        int n = scores.size(), acc = 0, norm = 0, harness = 0, requests = 0, truncated = 0;
+        for (ItemScore s : scores) {
+            if (s.accChoice() == s.gold()) acc++;
+            if (s.accNormChoice() == s.gold()) norm++;
+            if (s.accNormHarnessChoice() == s.gold()) harness++;
+            requests += s.choices().size();
+            for (ChoiceScore c : s.choices()) if (c.truncated()) truncated++;
+        }
+        Accuracy a = Accuracy.of(acc, n), an = Accuracy.of(norm, n), ah = Accuracy.of(harness, n);
+        boolean useAcc = task.llmPrunerMetric() == ZeroShotTask.Metric.ACC;
+        return new ZeroShotTaskResult(task.id(), template.id(), n, requests, truncated,
+                a.mean(), a.stderr(), an.mean(), an.stderr(), ah.mean(), ah.stderr(),
+                task.llmPrunerMetric().id(), useAcc ? a.mean() : an.mean(), useAcc ? a.mean() : ah.mean(),
+                seconds, requests / seconds);
+    }
+
+    private static double mean(List<ZeroShotTaskResult> results, boolean harness) {
+        double sum = 0;
+        for (ZeroShotTaskResult r : results) sum += harness ? r.llmPrunerScoreHarness() : r.llmPrunerScore();
+        return sum / results.size();
+    }
+
+    private static long requests(List<ChoiceItem> items) {
+        long n = 0;
+        for (ChoiceItem i : items) n += i.options().size();
+        return n;
+    }
+}

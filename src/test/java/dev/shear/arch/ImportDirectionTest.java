@@ -1,0 +1,52 @@
+package dev.shear.arch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** The package map of docs/architecture (style.md): dependencies run one way, and only engine names DJL. */
+class ImportDirectionTest {
+    static final Map<String, Set<String>> ALLOWED = Map.of(
+            "engine", Set.of(),
+            "model", Set.of("engine"),
+            "io", Set.of("model", "engine"),
+            "lora", Set.of("model", "engine"),
+            "graph", Set.of("lora", "model", "engine"),
+            "prune", Set.of("graph", "lora", "model", "io", "engine"),
+            "recover", Set.of("lora", "model", "io", "engine"),
+            "eval", Set.of("model", "io", "engine"),
+            "report", Set.of("prune", "recover", "eval"),
+            "plan", Set.of("lora", "model", "engine"));
+    static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.shear\\.(\\w+)|ai\\.djl)\\b", Pattern.MULTILINE);
+
+    @Test void packagesImportOnlyDownstream() throws IOException {
+        List<String> breaks = new ArrayList<>();
+        Path root = Path.of("src/main/java/dev/shear");
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                String pkg = root.relativize(f).getName(0).toString();
+                if (pkg.equals("cli")) continue;
+                Matcher m = IMPORT.matcher(Files.readString(f));
+                while (m.find()) {
+                    if (m.group(1).equals("ai.djl")) {
+                        if (!pkg.equals("engine")) breaks.add(f + " imports ai.djl");
+                    } else if (!m.group(2).equals(pkg) && !ALLOWED.get(pkg).contains(m.group(2))) {
+                        breaks.add(f + " imports dev.shear." + m.group(2));
+                    }
+                }
+                String text = Files.readString(f);
+                if (!pkg.equals("engine") && text.contains("ai.djl.")) breaks.add(f + " names ai.djl");
+            }
+        }
+        assertEquals(List.of(), breaks);
+    }
+}
