@@ -139,11 +139,11 @@ final class BenchMemoryCommand implements Runnable {
         Workload w = new Workload(cfg, p, batch, seq, common.baseDtype(), common.checkpointActivations,
                 p.defaultLora(rank), false, streamed);
         MemoryEstimate e = MemoryPlanner.estimate(w);
-        long predicted = phase.equals("load") ? e.weights() + e.runtime() + e.host() : e.devicePeak(false);
+        long predicted = phase.equals("load") ? e.weights() + MemoryPlanner.CPU_RUNTIME + e.host() : e.devicePeak(false);
         System.out.printf("predicted peak            %9s MiB  (weights %s, lora %s, optimizer %s, activations %s, workspace %s, runtime %s, host %s)%n",
                 ByteSize.mib(predicted), ByteSize.mib(e.weights()), ByteSize.mib(e.lora()), ByteSize.mib(e.optimizer()),
                 phase.equals("load") ? "-" : ByteSize.mib(e.activations()), phase.equals("load") ? "-" : ByteSize.mib(e.workspace()),
-                ByteSize.mib(e.runtime()), ByteSize.mib(e.host()));
+                ByteSize.mib(phase.equals("load") ? MemoryPlanner.CPU_RUNTIME : e.runtime()), ByteSize.mib(e.host()));
         double ratio = measuredMib / (predicted / (double) (1L << 20));
         System.out.printf("measured / predicted      %9.3f%n", ratio);
         System.out.printf(java.util.Locale.ROOT, "RESULT | %s | %s | %s | %d | %d | %.1f | %.1f | %.3f |%n",
