@@ -23,6 +23,14 @@ for m in "stories260K:--model $STORIES" "llama-110m:--config docs/configs/llama-
   done
 done
 
+# Longer sequences, where attention's (B, H, T, T) tensors and the recompute's working set dominate.
+for phase in forward lora; do
+  for opts in "--base-dtype fp32" "--base-dtype fp32 --checkpoint-activations"; do
+    # shellcheck disable=SC2086
+    run llama-110m --config docs/configs/llama-110m.json --phase $phase $opts --batch 4 --seq 512 "$@"
+  done
+done
+
 # Loading: the 1.1B random model saved as sharded fp32 safetensors, streamed tensor by tensor vs read whole first.
 SAVED="${TMPDIR:-/tmp}/tinyllama-random"
 [[ -f "$SAVED/config.json" ]] || ./shear bench memory --config docs/configs/tinyllama-1.1b.json --save-random "$SAVED" --shard-size 2GB >/dev/null 2>&1

@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
 final class BenchMemoryCommand implements Runnable {
     @Mixin CommonOptions common;
     @Mixin ModelChoice choice;
+    @Mixin ModelOptions modelOptions;
     @Option(names = "--phase", defaultValue = "lora", paramLabel = "baseline|load|forward|lora",
             description = "baseline: engine only; load: build the model; forward: evaluation forward and loss; lora: LoRA training steps (default: ${DEFAULT-VALUE}).")
     String phase;
@@ -66,7 +67,7 @@ final class BenchMemoryCommand implements Runnable {
         System.out.printf("VmHWM after engine start  %9.1f MiB%n", start);
         if (phase.equals("baseline")) return;
         ModelConfig cfg = choice.config();
-        try (CausalLm model = common.configure(load(cfg))) {
+        try (CausalLm model = modelOptions.configure(load(cfg))) {
             double loaded = Bench.peakRssMib();
             System.out.printf("VmHWM after load          %9.1f MiB  (%d parameters, base %s)%n", loaded, model.numParams(), model.dtype());
             switch (phase) {
@@ -97,7 +98,7 @@ final class BenchMemoryCommand implements Runnable {
     }
 
     private CausalLm load(ModelConfig cfg) {
-        DType base = common.baseDtype();
+        DType base = modelOptions.baseDtype();
         if (choice.random()) return CausalLm.fromSource(cfg, new RandomWeightSource(cfg, common.seed, 0.02f), base);
         if (wholeLoad) {
             LoadedModel lm = ModelFolder.load(choice.model);
@@ -136,7 +137,7 @@ final class BenchMemoryCommand implements Runnable {
     private void report(ModelConfig cfg, double measuredMib) {
         Phase p = phase.equals("lora") ? Phase.RECOVERY : Phase.EVALUATION;
         boolean streamed = choice.streamed() && !wholeLoad;
-        Workload w = new Workload(cfg, p, batch, seq, common.baseDtype(), common.checkpointActivations,
+        Workload w = new Workload(cfg, p, batch, seq, modelOptions.baseDtype(), modelOptions.checkpointActivations,
                 p.defaultLora(rank), false, streamed);
         MemoryEstimate e = MemoryPlanner.estimate(w);
         long predicted = phase.equals("load") ? e.weights() + MemoryPlanner.CPU_RUNTIME + e.host() : e.devicePeak(false);
@@ -147,7 +148,7 @@ final class BenchMemoryCommand implements Runnable {
         double ratio = measuredMib / (predicted / (double) (1L << 20));
         System.out.printf("measured / predicted      %9.3f%n", ratio);
         System.out.printf(java.util.Locale.ROOT, "RESULT | %s | %s | %s | %d | %d | %.1f | %.1f | %.3f |%n",
-                phase, common.baseDtype(), common.checkpointActivations ? "on" : "off", batch, seq,
+                phase, modelOptions.baseDtype(), modelOptions.checkpointActivations ? "on" : "off", batch, seq,
                 predicted / (double) (1L << 20), measuredMib, ratio);
     }
 }

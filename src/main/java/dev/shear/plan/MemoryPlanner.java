@@ -69,10 +69,12 @@ public final class MemoryPlanner {
             long layer = (la.retained(i) + la.backwardTransient(i) + 2 * la.layerOutput()) * F32;
             recompute = Math.max(recompute, layer + (half ? inv.layerProjectionParams(i) * F32 : 0));
         }
-        // the head's backward frees its gradients before the first recompute, but the allocator keeps
-        // those blocks and cannot hand them to the layers' differently sized tensors: both stay resident
+        // The head's backward frees its gradients before the first recompute, but the allocator keeps
+        // those blocks and cannot hand them to the layers' differently sized tensors: both stay resident.
+        // Recomputing layer after layer, the gradients passed down are carved out of the previous layer's
+        // freed blocks, and about one more layer's working set stays resident (measured, B 4 x T 512).
         long buffer = half ? inv.largestMatrix() * F32 : 0;                       // the untaped forward's widening buffer
-        return new long[] {act * F32 + headWide, la.headBackwardTransient() * F32 + recompute + buffer};
+        return new long[] {act * F32 + headWide, la.headBackwardTransient() * F32 + 2 * recompute + buffer};
     }
 
     /** {activations, workspace} of a forward pass without a tape, in bytes. */

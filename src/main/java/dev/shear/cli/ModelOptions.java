@@ -1,0 +1,38 @@
+package dev.shear.cli;
+
+import dev.shear.engine.DType;
+import dev.shear.model.CausalLm;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/**
+ * How a command builds its model: base precision and activation checkpointing. A mixin for commands
+ * that build models themselves (bench memory); commands loading through {@link LoadedLm} take it once
+ * LoadedLm passes {@link #baseDtype()} and {@link #configure} on.
+ */
+final class ModelOptions {
+    @Option(names = "--base-dtype", defaultValue = "fp32", paramLabel = "fp32|fp16",
+            description = "How frozen base weights are held (default: ${DEFAULT-VALUE}); LoRA, optimizer state, activations and the loss stay fp32.")
+    String baseDtype;
+
+    @Option(names = "--checkpoint-activations",
+            description = "Keep only each decoder layer's input and recompute the layer in backward: less memory, one more forward.")
+    boolean checkpointActivations;
+
+    /** The dtype base weights are loaded in. */
+    DType baseDtype() {
+        return switch (baseDtype.toLowerCase(Locale.ROOT)) {
+            case "fp32", "f32", "float32" -> DType.F32;
+            case "fp16", "f16", "float16" -> DType.F16;
+            case "bf16", "bfloat16" -> throw new IllegalArgumentException("--base-dtype bf16 is not supported: the engine aborts on bf16 "
+                    + "(docs/device.md); bf16 checkpoints are converted on load, use fp16 or fp32");
+            default -> throw new IllegalArgumentException("--base-dtype " + baseDtype + ": expected fp32 or fp16");
+        };
+    }
+
+    /** Applies the model-level flags (activation checkpointing) to a freshly built model. */
+    CausalLm configure(CausalLm model) {
+        model.setCheckpointActivations(checkpointActivations);
+        return model;
+    }
+}
