@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Step time and peak RSS against parameter count x tokens, Shear and torch on OpenBLAS, one fresh
-# process per point (interleaved Shear, torch). Points: stories260K, random 4-layer 512-wide (44M),
+# process per point (interleaved Shear, torch). Points run here: random 4-layer 512-wide (44M) and
 # random 110M at 1x256 tokens (forward and LoRA step), 110M at 1x1024 (forward: the attention term),
-# and TinyLlama 1.1B at 1x256, forward only, under the big-memory lock.
+# TinyLlama 1.1B at 1x256, forward only, under the big-memory lock. The batch-4 points (stories260K,
+# 44M, 110M at 4x256) come from compare.sh output directories given with --compare.
 # Writes OUT/*.jsonl, then bench/scaling_report.py writes OUT/scaling.md and OUT/scaling.png.
 #
-#   bench/scaling.sh [--out DIR] [--reps 1] [--no-1b]
+#   bench/scaling.sh [--out DIR] [--reps 1] [--no-1b] [--compare DIR]...
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-OUT="$ROOT/target/scaling-$(date -u +%Y%m%dT%H%M%S)" REPS=1 BIG=1
+OUT="$ROOT/target/scaling-$(date -u +%Y%m%dT%H%M%S)" REPS=1 BIG=1 COMPARE=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --out) OUT="$2"; shift 2 ;;
     --reps) REPS="$2"; shift 2 ;;
     --no-1b) BIG=0; shift ;;
+    --compare) COMPARE+=("$2"); shift 2 ;;
     *) echo "scaling.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -41,10 +43,8 @@ point() {   # name batch seq phases lock model-args...
 }
 
 R4=(--layers 4 --hidden 512 --heads 8 --kv-heads 4 --mlp 1376 --vocab 32000)
-point stories260K 4 256 forward,lora small --model "${SHEAR_DATA:?set SHEAR_DATA}/stories260K/stories260K.bin"
 point random4 1 256 forward,lora small "${R4[@]}"
-point random4 4 256 forward,lora small "${R4[@]}"
 point llama110m 1 256 forward,lora small --config "$ROOT/docs/configs/llama-110m.json"
 point llama110m 1 1024 forward small --config "$ROOT/docs/configs/llama-110m.json"
 [[ "$BIG" == 1 ]] && point tinyllama1.1b 1 256 forward big --config "$ROOT/docs/configs/tinyllama-1.1b.json"
-"$PY" "$ROOT/bench/scaling_report.py" "$OUT" | tee "$OUT/scaling.md"
+"$PY" "$ROOT/bench/scaling_report.py" "$OUT" "${COMPARE[@]}" | tee "$OUT/scaling.md"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Scaling table, linearity check and plot for bench/scaling.sh.
+"""Scaling table, linearity check and plot for bench/scaling.sh: bench/scaling_report.py OUT [COMPARE_OUT ...]
 
-Reads OUT/<name>.<B>x<T>.<impl>.jsonl. For each implementation and phase it prints s/step, seconds per
+Reads the JSON lines of scaling.sh (and of compare.sh runs, for the batch-4 points); writes OUT/scaling.png. For each implementation and phase it prints s/step, seconds per
 (parameter x token), and peak RSS per point; then two checks of linearity:
   - the log-log slope of step time against params x tokens over the points with >= 10M parameters
     (1 = linear; above 1 = a super-linear term);
@@ -10,6 +10,7 @@ Reads OUT/<name>.<B>x<T>.<impl>.jsonl. For each implementation and phase it prin
 Writes OUT/scaling.png (matplotlib, Agg) when matplotlib is installed."""
 import json
 import math
+import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -17,21 +18,29 @@ from pathlib import Path
 LARGE = 10_000_000
 
 
-def load(out):
+def load(dirs):
+    """Points from scaling.sh files (<name>.<B>x<T>.<impl>.jsonl) and compare.sh files (<config>.<impl>.<round>.jsonl);
+    batch and seq come from each process's setup line; repeated processes of one point give their median."""
+    raw = defaultdict(list)
+    for d in dirs:
+        for f in sorted(Path(d).glob("*.jsonl")):
+            parts = f.name[:-len(".jsonl")].split(".")
+            impl = next((p for p in parts if p == "shear" or p.startswith("torch-")), None)
+            lines = [json.loads(l) for l in f.read_text().splitlines() if l.startswith("{")]
+            setup = next((l for l in lines if l.get("event") == "setup"), None)
+            if impl is None or setup is None:
+                continue
+            done = next((l for l in lines if l.get("event") == "done"), {})
+            for l in lines:
+                if "phase" in l and l["phase"] != "lhspg":
+                    key = (parts[0], setup["batch"], setup["seq"], impl, l["phase"], setup["params"])
+                    raw[key].append((l["s_per_step"], l.get("of_peak"), done.get("rss_peak_mib", l.get("rss_peak_mib"))))
     pts = []
-    for f in sorted(Path(out).glob("*.jsonl")):
-        name, shape, impl = f.name[:-len(".jsonl")].rsplit(".", 2)
-        lines = [json.loads(l) for l in f.read_text().splitlines() if l.startswith("{")]
-        setup = next((l for l in lines if l.get("event") == "setup"), None)
-        if setup is None:
-            continue
-        b, t = (int(x) for x in shape.split("x"))
-        done = next((l for l in lines if l.get("event") == "done"), {})
-        for l in lines:
-            if "phase" in l and l["phase"] != "lhspg":
-                pts.append(dict(name=name, impl=impl, phase=l["phase"], params=setup["params"], batch=b, seq=t,
-                                tokens=b * t, secs=l["s_per_step"], of_peak=l.get("of_peak"),
-                                rss=done.get("rss_peak_mib", l.get("rss_peak_mib"))))
+    for (name, b, t, impl, phase, params), v in raw.items():
+        ofp = [x[1] for x in v if x[1] is not None]
+        pts.append(dict(name=name, impl=impl, phase=phase, params=params, batch=b, seq=t, tokens=b * t, runs=len(v),
+                        secs=statistics.median(x[0] for x in v), of_peak=statistics.median(ofp) if ofp else None,
+                        rss=statistics.median(x[2] for x in v)))
     return pts
 
 
@@ -44,13 +53,13 @@ def slope(xs, ys):
 
 def main():
     out = Path(sys.argv[1])
-    pts = load(out)
-    print("| model | params | batch x seq | impl | phase | s/step | ns per param x token | of own matmul peak | peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    pts = load(sys.argv[1:])
+    print("| model | params | batch x seq | impl | phase | processes | s/step | ns per param x token | of own matmul peak | peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for p in sorted(pts, key=lambda p: (p["params"], p["tokens"], p["seq"], p["phase"], p["impl"])):
         per = 1e9 * p["secs"] / (p["params"] * p["tokens"])
         op = "–" if p["of_peak"] is None else f"{100 * p['of_peak']:.1f}%"
-        print(f"| {p['name']} | {p['params'] / 1e6:.2f}M | {p['batch']}x{p['seq']} | {p['impl']} | {p['phase']} | "
+        print(f"| {p['name']} | {p['params'] / 1e6:.2f}M | {p['batch']}x{p['seq']} | {p['impl']} | {p['phase']} | {p['runs']} | "
               f"{p['secs']:.3f} | {per:.4f} | {op} | {p['rss']:.0f} |")
     print()
     groups = defaultdict(list)
