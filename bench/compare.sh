@@ -60,8 +60,10 @@ IFS=, read -ra BLASES <<< "$BLAS"
 for cfg in "${CFGS[@]}"; do
   read -ra margs <<< "$(model_args "$cfg")"
   common=(--batch 4 --seq 256 --reps "$REPS")
+  lock=()
+  [[ "$cfg" == llama110m ]] && lock=(flock /tmp/shear-bigmem.lock)   # Shear's LoRA step peaks above 4 GB here
   for ((r = 1; r <= ROUNDS; r++)); do
-    run "$cfg" "$r" shear "$ROOT/shear" bench step "${margs[@]}" "${common[@]}" --steps 0 --phases forward,lora,lhspg --json
+    run "$cfg" "$r" shear "${lock[@]}" "$ROOT/shear" bench step "${margs[@]}" "${common[@]}" --steps 0 --phases forward,lora,lhspg --json
     for b in "${BLASES[@]}"; do
       reps="$REPS"
       if [[ "$b" == reference && "$cfg" == llama110m ]]; then
@@ -73,7 +75,7 @@ for cfg in "${CFGS[@]}"; do
         reference) lib="$LIBDIR/blas:$LIBDIR/lapack" ;;
         *) echo "compare.sh: unknown BLAS '$b'" >&2; exit 2 ;;
       esac
-      run "$cfg" "$r" "torch-$b" env LD_LIBRARY_PATH="$lib" "$PY" "$ROOT/bench/torch_ref.py" "${margs[@]}" \
+      run "$cfg" "$r" "torch-$b" "${lock[@]}" env LD_LIBRARY_PATH="$lib" "$PY" "$ROOT/bench/torch_ref.py" "${margs[@]}" \
           --batch 4 --seq 256 --reps "$reps" --phases forward,lora,lhspg
     done
   done

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tables for bench/compare.sh: reads OUT/<config>.<impl>.<round>.jsonl and prints, per config, the
+"""Tables for bench/compare.sh: bench/compare_report.py OUT [OUT2 ...] reads <config>.<impl>.<round>.jsonl and prints, per config, the
 medians over rounds of step time, tokens/s, GFLOP/s against the same-process matmul peak and peak RSS,
 with the ratios torch / Shear (above 1: Shear is faster or smaller)."""
 import json
@@ -13,9 +13,9 @@ PHASES = ["forward", "lora", "lhspg"]
 CONFIG_ORDER = ["stories260K", "random4", "llama110m"]
 
 
-def load(out):
+def load(dirs):
     runs = defaultdict(list)                                   # (config, impl) -> [lines of one process]
-    for f in sorted(Path(out).glob("*.jsonl")):
+    for f in sorted(f for d in dirs for f in Path(d).glob("*.jsonl")):
         config, impl, _ = f.name[:-len(".jsonl")].rsplit(".", 2)
         lines = [json.loads(l) for l in f.read_text().splitlines() if l.startswith("{")]
         if lines:
@@ -45,7 +45,7 @@ def summarise(procs):
 
 
 def main():
-    runs = load(sys.argv[1])
+    runs = load(sys.argv[1:])
     configs = sorted({c for c, _ in runs}, key=lambda c: CONFIG_ORDER.index(c) if c in CONFIG_ORDER else 99)
     for cfg in configs:
         sums = {i: summarise(runs[(cfg, i)]) for i in IMPLS if (cfg, i) in runs}

@@ -42,9 +42,9 @@ point() {   # name batch seq phases lock model-args...
       --reps "$REPS" --phases "$phases" > "$OUT/$name.${b}x$t.torch-openblas.jsonl" 2> "$OUT/$name.${b}x$t.torch-openblas.err"
 }
 
+if [[ "$BIG" == 1 ]]; then point tinyllama1.1b 1 256 forward big --config "$ROOT/docs/configs/tinyllama-1.1b.json"; fi
 R4=(--layers 4 --hidden 512 --heads 8 --kv-heads 4 --mlp 1376 --vocab 32000)
 point random4 1 256 forward,lora small "${R4[@]}"
 point llama110m 1 256 forward,lora small --config "$ROOT/docs/configs/llama-110m.json"
 point llama110m 1 1024 forward small --config "$ROOT/docs/configs/llama-110m.json"
-[[ "$BIG" == 1 ]] && point tinyllama1.1b 1 256 forward big --config "$ROOT/docs/configs/tinyllama-1.1b.json"
 "$PY" "$ROOT/bench/scaling_report.py" "$OUT" "${COMPARE[@]}" | tee "$OUT/scaling.md"
