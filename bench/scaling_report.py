@@ -34,13 +34,14 @@ def load(dirs):
             for l in lines:
                 if "phase" in l and l["phase"] != "lhspg":
                     key = (parts[0], setup["batch"], setup["seq"], impl, l["phase"], setup["params"])
-                    raw[key].append((l["s_per_step"], l.get("of_peak"), done.get("rss_peak_mib", l.get("rss_peak_mib"))))
+                    raw[key].append((l["s_per_step"], l.get("of_peak"), done.get("rss_peak_mib", l.get("rss_peak_mib")),
+                                     l["s_per_step"] * setup["matmul_peak_gflops"]))
     pts = []
     for (name, b, t, impl, phase, params), v in raw.items():
         ofp = [x[1] for x in v if x[1] is not None]
         pts.append(dict(name=name, impl=impl, phase=phase, params=params, batch=b, seq=t, tokens=b * t, runs=len(v),
                         secs=statistics.median(x[0] for x in v), of_peak=statistics.median(ofp) if ofp else None,
-                        rss=statistics.median(x[2] for x in v)))
+                        rss=statistics.median(x[2] for x in v), norm=statistics.median(x[3] for x in v)))
     return pts
 
 
@@ -56,6 +57,7 @@ def main():
     pts = load(sys.argv[1:])
     print("| model | params | batch x seq | impl | phase | processes | s/step | ns per param x token | of own matmul peak | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    # ns per param x token falls with size while fixed per-op costs dominate, and is flat once matmuls do
     for p in sorted(pts, key=lambda p: (p["params"], p["tokens"], p["seq"], p["phase"], p["impl"])):
         per = 1e9 * p["secs"] / (p["params"] * p["tokens"])
         op = "–" if p["of_peak"] is None else f"{100 * p['of_peak']:.1f}%"
@@ -65,18 +67,24 @@ def main():
     groups = defaultdict(list)
     for p in pts:
         groups[(p["impl"], p["phase"])].append(p)
-    print("| impl | phase | log-log slope of s/step vs params x tokens (points >= 10M params, seq 256) | points | "
-          "110M: slope vs tokens, 1x256 -> 1x1024 | FLOP-count slope |")
-    print("|---|---|---|---|---|---|")
+    print("Slopes on log-log axes (1 = linear). 'peak-normalised' multiplies each step time by the matmul peak measured in the")
+    print("same process (GFLOP at peak rate), which cancels load that is steady within a process but differs between processes.")
+    print()
+    print("| impl | phase | slope of s/step vs params x tokens (>= 10M params, seq 256) | same, peak-normalised | points | "
+          "110M: slope vs tokens, 1x256 -> 1x1024 | same, peak-normalised | FLOP-count slope |")
+    print("|---|---|---|---|---|---|---|---|")
     for (impl, phase), ps in sorted(groups.items()):
         big = [p for p in ps if p["params"] >= LARGE and p["seq"] == 256]
-        s = slope([p["params"] * p["tokens"] for p in big], [p["secs"] for p in big]) if len(big) >= 2 else float("nan")
+        xs = [p["params"] * p["tokens"] for p in big]
+        s = slope(xs, [p["secs"] for p in big]) if len(big) >= 2 else float("nan")
+        sn = slope(xs, [p["norm"] for p in big]) if len(big) >= 2 else float("nan")
         pair = {p["seq"]: p for p in ps if p["name"] == "llama110m" and p["batch"] == 1}
-        st = ft = float("nan")
+        st = stn = ft = float("nan")
         if 256 in pair and 1024 in pair:
             st = math.log(pair[1024]["secs"] / pair[256]["secs"]) / math.log(4)
+            stn = math.log(pair[1024]["norm"] / pair[256]["norm"]) / math.log(4)
             ft = math.log(flops_110m(1024) / flops_110m(256)) / math.log(4)
-        print(f"| {impl} | {phase} | {s:.2f} | {len(big)} | {st:.2f} | {ft:.2f} |")
+        print(f"| {impl} | {phase} | {s:.2f} | {sn:.2f} | {len(big)} | {st:.2f} | {stn:.2f} | {ft:.2f} |")
     plot(pts, out / "scaling.png")
 
 
