@@ -112,7 +112,7 @@ def plot(pts, path):
             if ps:
                 a1.loglog([p["params"] * p["tokens"] for p in ps], [p["secs"] for p in ps], styles.get(impl, "x-"),
                           label=f"{impl} {phase}")
-        ps = sorted({(p["params"], p["rss"]) for p in pts if p["impl"] == impl and p["seq"] == 256})
+        ps = sorted({(p["params"], p["rss"]) for p in pts if p["impl"] == impl and p["seq"] == 256 and p["batch"] == 4})
         a2.loglog([p for p, _ in ps], [r for _, r in ps], styles.get(impl, "x-"), label=impl)
     xs = sorted(p["params"] * p["tokens"] for p in pts if p["params"] >= LARGE)
     if xs:
@@ -127,7 +127,7 @@ def plot(pts, path):
     a1.grid(True, which="both", alpha=0.3)
     a2.set_xlabel("parameters")
     a2.set_ylabel("peak RSS of the process, MiB")
-    a2.set_title("Peak RSS")
+    a2.set_title("Peak RSS (batch 4 x 256)")
     a2.legend(fontsize=8)
     a2.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
