@@ -73,13 +73,15 @@ public final class TrainingLoop {
         for (long k = start; k < s.steps(); k++) {
             Engine.seed(s.seed() * 1_000_003L + k);                 // dropout of step k is fixed by k
             List<TokenBatch> batches = data.batches(k);
-            long ts = System.nanoTime();
+            long ts = System.nanoTime(), cs = processCpuNanos();
             TrainStep.Result r = TrainStep.run(ad, opt, batches, s.schedule().at(k) * lrScale);
             final long step = k;
-            slow.record((System.nanoTime() - ts) / 1e9).ifPresent(w -> events.add(new Event(step, "slow", w)));
+            slow.record((System.nanoTime() - ts) / 1e9, cs < 0 ? Double.NaN : (processCpuNanos() - cs) / 1e9)
+                    .ifPresent(w -> events.add(new Event(step, "slow", w)));
             tokens += r.tokens();
             if (!r.applied() || !Double.isFinite(r.gradNorm())) {
-                events.add(new Event(k, "nonfinite", "loss " + r.loss() + ", step skipped"));
+                events.add(new Event(k, "nonfinite", (Double.isFinite(r.loss()) ? "gradient norm " + r.gradNorm() + " (loss " + r.loss() + ")"
+                        : "loss " + r.loss()) + ", step skipped"));
                 if (++bad >= s.maxBadSteps()) {
                     long back = rollback(ad, opt, hook, ckpt, losses);
                     lrScale /= 2;
@@ -101,6 +103,12 @@ public final class TrainingLoop {
             }
         }
         return new Summary(losses, tokens, (System.nanoTime() - t0) / 1e9, events, start);
+    }
+
+    /** CPU time of the whole process (libtorch's native threads included), -1 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
     }
 
     @SuppressWarnings("unchecked")

@@ -17,7 +17,7 @@ class SlowStepsTest {
     /** Indices of the steps flagged when feeding these times. */
     static List<Integer> flagged(SlowSteps d, double... secs) {
         List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < secs.length; i++) if (d.record(secs[i]).isPresent()) out.add(i);
+        for (int i = 0; i < secs.length; i++) if (d.record(secs[i], Double.NaN).isPresent()) out.add(i);
         return out;
     }
 
@@ -53,7 +53,7 @@ class SlowStepsTest {
         List<Double> seen = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             double x = Math.exp(r.nextGaussian());
-            d.record(x);
+            d.record(x, Double.NaN);
             seen.add(x);
             double[] s = seen.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             double want = s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -63,12 +63,23 @@ class SlowStepsTest {
 
     @Test void warningNamesTheRatio() {
         SlowSteps d = new SlowSteps();
-        for (int i = 0; i < 5; i++) d.record(0.5);
-        Optional<String> w = d.record(6.0);
+        for (int i = 0; i < 5; i++) d.record(0.5, Double.NaN);
+        Optional<String> w = d.record(6.0, Double.NaN);
         assertTrue(w.isPresent());
-        assertTrue(w.get().contains("6.000 s, 12.0x the median 0.500 s"), w.get());
-        assertTrue(w.get().contains("subnormal"), w.get());
-        assertFalse(d.record(0.5).isPresent());
+        assertEquals("step took 6.000 s, 12.0x the median 0.500 s (subnormal numbers, or a busy machine?)", w.get());
+        assertFalse(d.record(0.5, Double.NaN).isPresent());
+    }
+
+    @Test void cpuTimeTellsSubnormalsFromABusyMachine() {
+        SlowSteps d = new SlowSteps();
+        for (int i = 0; i < 5; i++) d.record(0.2, 0.4);                   // two threads busy for the whole step
+        // the step's CPU time grew with its wall time: the arithmetic itself got slower
+        assertEquals("step took 3.000 s, 15.0x the median 0.200 s (CPU time 5.600 s, 14.0x its median: "
+                + "compute-bound, subnormal numbers in activations or weights?)", d.record(3.0, 5.6).orElseThrow());
+        // wall time grew but CPU time did not: the process was waiting for the cores
+        assertEquals("step took 2.500 s, 12.5x the median 0.200 s (CPU time 0.500 s, 1.3x its median: "
+                + "the cores were busy with other work)", d.record(2.5, 0.5).orElseThrow());
+        assertEquals(2, d.flagged());
     }
 
     @Test void rejectsNonsenseSettings() {
