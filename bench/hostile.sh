@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds the hostile inputs listed in docs/reliability.md under /tmp/hostile and runs the CLI on each.
+# Builds the hostile inputs listed in docs/reliability.md under /tmp/hostile, runs the CLI on each and
+# prints each command with what it printed on stderr and its exit code, in the doc's format.
+# SHEAR overrides the launcher (e.g. SHEAR="java -cp target/classes:target/lib/* dev.shear.cli.Main").
 set -uo pipefail
 D=${SHEAR_DATA:-../shared/data}/stories260K
+SHEAR=${SHEAR:-./shear}
+[[ "$SHEAR" == ./shear ]] && ./shear --help >/dev/null 2>&1     # build the jar first, so no build output mixes in
 H=/tmp/hostile; rm -rf $H; mkdir -p $H; cd $H
 python3 - "$D" <<'PY'
 import json, os, shutil, struct, sys
@@ -14,29 +18,66 @@ model('trunc', b[:5000])
 h = bytearray(b); h[0:4] = struct.pack('<i', -7); model('hdr', bytes(h))
 n = bytearray(b); n[428:432] = struct.pack('<f', float('nan')); model('nan', bytes(n))
 model('notok', b, tok=False)
+model('tokbin_trunc', b); t = open(f'{S}/tok512.bin', 'rb').read(); open('tokbin_trunc/tok512.bin', 'wb').write(t[:len(t) // 2])
 cfg = {"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 5,
        "num_attention_heads": 8, "num_key_value_heads": 4, "vocab_size": 512, "max_position_embeddings": 512, "tie_word_embeddings": True}
-def folder(d, st=None, index=None, config=cfg):
-    os.makedirs(d, exist_ok=True); json.dump(config, open(f'{d}/config.json', 'w'))
+def folder(d, st=None, index=None, config=cfg, raw_config=None):
+    os.makedirs(d, exist_ok=True)
+    if raw_config is not None: open(f'{d}/config.json', 'w').write(raw_config)
+    else: json.dump(config, open(f'{d}/config.json', 'w'))
     if st is not None: open(f'{d}/model.safetensors', 'wb').write(st)
     if index is not None: json.dump({"weight_map": {"model.embed_tokens.weight": index}}, open(f'{d}/model.safetensors.index.json', 'w'))
+    shutil.copy(f'{S}/tok512.bin', d)
 def st(header, data):
     h = json.dumps(header).encode(); return struct.pack('<Q', len(h)) + h + data
+def full(override=None, poison=None):
+    # every tensor of the config above, zero-filled F32; override: name -> shape; poison: name whose first value is +Inf
+    shapes = {"model.embed_tokens.weight": [512, 64], "model.norm.weight": [64]}
+    for i in range(5):
+        p = f"model.layers.{i}."
+        shapes.update({p + "input_layernorm.weight": [64], p + "post_attention_layernorm.weight": [64],
+                       p + "self_attn.q_proj.weight": [64, 64], p + "self_attn.k_proj.weight": [32, 64],
+                       p + "self_attn.v_proj.weight": [32, 64], p + "self_attn.o_proj.weight": [64, 64],
+                       p + "mlp.gate_proj.weight": [172, 64], p + "mlp.up_proj.weight": [172, 64], p + "mlp.down_proj.weight": [64, 172]})
+    shapes.update(override or {})
+    header, data, off = {}, bytearray(), 0
+    for k, s in shapes.items():
+        n = 4
+        for d in s: n *= d
+        blob = bytearray(n)
+        if k == poison: blob[0:4] = struct.pack('<f', float('inf'))
+        header[k] = {"dtype": "F32", "shape": s, "data_offsets": [off, off + n]}; data += blob; off += n
+    return st(header, bytes(data))
 folder('st_big', struct.pack('<Q', 10**12) + b'{}')
+folder('st_trunc', full()[:200_000])
+folder('st_range', st({"a": {"dtype": "F32", "shape": [100], "data_offsets": [0, 400]}}, bytes(8)))
 folder('st_overlap', st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, bytes(12)))
 folder('st_bytes', st({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}}, bytes(8)))
+folder('st_shape', full(override={"model.layers.2.self_attn.q_proj.weight": [64, 60]}))
+folder('st_inf', full(poison="model.layers.1.mlp.up_proj.weight"))
 folder('arch', config=dict(cfg, architectures=["MambaForCausalLM"]))
+folder('cfg_json', raw_config='{"hidden_size": 64, ')
+folder('cfg_missing', full(), config={k: v for k, v in cfg.items() if k != "hidden_size"})
+folder('tokjson', full()); os.remove('tokjson/tok512.bin'); open('tokjson/tokenizer.json', 'w').write('{"model": {"type": "BPE", "vocab": ')
 folder('escape', index="../evil.safetensors")
 folder('abs', index="/etc/passwd")
 folder('symlink', index="model-00001.safetensors"); os.symlink('/etc/hosts', 'symlink/model-00001.safetensors')
 open('bad.txt', 'wb').write(b'hello \xff\xfe world\n'); open('empty.txt', 'wb').write(b'\n\n')
 open('cfg.yaml', 'w').write('prune: {ratio: 1.5}\n'); open('cfg2.yaml', 'w').write('prune: {ratoi: 0.2}\n')
+open('cfg3.yaml', 'w').write('prune: [unclosed\n')
 PY
 cd - >/dev/null
 for c in "generate --model $H/trunc/m.bin" "generate --model $H/hdr/m.bin" "generate --model $H/nan/m.bin" \
-         "generate --model $H/notok/m.bin" "generate --model $H/st_big" "generate --model $H/st_overlap" \
-         "generate --model $H/st_bytes" "generate --model $H/arch" "generate --model $H/escape" "generate --model $H/abs" \
-         "generate --model $H/symlink" "eval ppl --dataset $H/bad.txt" "eval ppl --dataset $H/empty.txt" \
-         "run --config $H/cfg.yaml --out $H/o1" "run --config $H/cfg2.yaml --out $H/o2"; do
-  echo "./shear $c"; ./shear $c >/dev/null; echo "  exit $?"
+         "generate --model $H/notok/m.bin" "generate --model $H/tokbin_trunc/m.bin" "generate --model $H/st_big" \
+         "generate --model $H/st_trunc" "generate --model $H/st_range" "generate --model $H/st_overlap" \
+         "generate --model $H/st_bytes" "generate --model $H/st_shape" "generate --model $H/st_inf" "generate --model $H/arch" \
+         "generate --model $H/cfg_json" "generate --model $H/cfg_missing" "generate --model $H/tokjson" \
+         "generate --model $H/escape" "generate --model $H/abs" "generate --model $H/symlink" \
+         "eval ppl --dataset $H/bad.txt" "eval ppl --dataset $H/empty.txt" \
+         "run --config $H/cfg.yaml --out $H/o1" "run --config $H/cfg2.yaml --out $H/o2" "run --config $H/cfg3.yaml --out $H/o3"; do
+  err=$($SHEAR $c 2>&1 >/dev/null); rc=$?
+  printf '`./shear %s` (exit %d)\n\n' "$c" $rc
+  printf '%s\n' "$err" | grep -v '% \[' | sed 's/^/    /'   # progress bars left out
+  echo
 done
+ls -d $H/o1 $H/o2 $H/o3 2>/dev/null && echo "partial output left behind!"

@@ -35,7 +35,7 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds() + ")");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid YAML"));
+            throw new IllegalArgumentException(file + ": " + RecoverySpec.yamlProblem(e));
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
         }

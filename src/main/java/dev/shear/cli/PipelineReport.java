@@ -3,6 +3,7 @@ package dev.shear.cli;
 import dev.shear.engine.Engine;
 import dev.shear.io.AtomicFiles;
 import dev.shear.io.DataPaths;
+import dev.shear.lora.SlowSteps;
 import dev.shear.report.Document;
 import dev.shear.report.Plots;
 import java.io.IOException;
@@ -36,6 +37,7 @@ final class PipelineReport {
                 .map(e -> List.of(e.getKey(), String.format("%.1f", e.getValue()))).toList());
         quality(d, eval, dir);
         training(d, prune, recover, dir);
+        numericalSafety(d, prune, recover);
         structure(d, prune, dir);
         d.para("Files: config.resolved.yaml, graph.json, pruned/ (compact model, prune-report.json), recovered/ (model, "
                 + "recover-report.json), eval-report.json, shear.log. Perplexity: TinyStories lines " + DefaultData.VALIDATION_END
@@ -120,6 +122,45 @@ final class PipelineReport {
         }
         d.heading("Dynamic recovery rounds").table(List.of("round", "sampling weights", "val ppl before", "val ppl after"), rounds);
         d.para("Stop: " + pre.get("stopReason"));
+    }
+
+    /** Every skipped non-finite step, rollback and slow step of the training loops, or a line saying there were none. */
+    @SuppressWarnings("unchecked")
+    static void numericalSafety(Document d, Map<String, Object> prune, Map<String, Object> recover) {
+        List<List<String>> rows = new ArrayList<>();
+        addEvents(rows, "prune", prune.get("events"));
+        for (Object r : (List<Object>) ((Map<String, Object>) recover.get("pretrain")).get("rounds")) {
+            Map<String, Object> rm = (Map<String, Object>) r;
+            addEvents(rows, "recover round " + rm.get("round"), rm.get("events"));
+        }
+        Map<String, Object> inst = (Map<String, Object>) recover.get("instruction");
+        if (inst != null) addEvents(rows, "instruction", inst.get("events"));
+        d.heading("Numerical safety");
+        if (rows.isEmpty()) {
+            d.para("No non-finite loss or gradient, no rollback, and no step slower than " + (int) SlowSteps.FACTOR
+                    + "x the median step time in pruning or recovery.");
+            return;
+        }
+        long slow = rows.stream().filter(r -> r.get(2).equals("slow")).count();
+        if (slow > 0)
+            d.para("Warning: " + slow + " step(s) took more than " + (int) SlowSteps.FACTOR + "x the median step time. On CPU this is "
+                    + "the signature of subnormal (denormal) numbers, which make kernels about 180x slower; it can also be another "
+                    + "process taking the cores.");
+        int shown = Math.min(rows.size(), MAX_EVENT_ROWS);
+        d.table(List.of("stage", "step", "event", "detail"), rows.subList(0, shown));
+        if (shown < rows.size()) d.para((rows.size() - shown) + " more events in prune-report.json and recover-report.json.");
+    }
+
+    private static final int MAX_EVENT_ROWS = 30;
+
+    @SuppressWarnings("unchecked")
+    private static void addEvents(List<List<String>> rows, String stage, Object events) {
+        if (events == null) return;                                       // reports written before events were recorded
+        for (Object o : (List<Object>) events) {
+            Map<String, Object> e = (Map<String, Object>) o;
+            if ("stop".equals(e.get("kind"))) continue;                   // early stopping is not a numerical event
+            rows.add(List.of(stage, String.valueOf(e.get("step")), String.valueOf(e.get("kind")), String.valueOf(e.get("detail"))));
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -43,10 +43,19 @@ record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int c
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(name(file) + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds() + ")");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(name(file) + ": " + e.getOriginalMessage().lines().findFirst().orElse("invalid YAML"));
+            throw new IllegalArgumentException(name(file) + ": " + yamlProblem(e));
         } catch (IOException e) {
             throw new IllegalArgumentException(name(file) + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /** A parser error on one line: where, and the parser's own lines without the quoted source and caret. */
+    static String yamlProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String what = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .collect(java.util.stream.Collectors.joining("; "));
+        var at = e.getLocation();
+        return (at == null || at.getLineNr() < 1 ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ")
+                + (what.isEmpty() ? "invalid YAML" : what);
     }
 
     static String name(Path file) { return file == null ? "recovery-default.yaml" : file.toString(); }

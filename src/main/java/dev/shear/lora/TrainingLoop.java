@@ -16,6 +16,8 @@ import java.util.Optional;
  * A resumable LoRA training run. Step k's data and dropout depend only on (seed, k), and the
  * checkpoint holds adapters, optimizer moments and the base weights, so a resumed run equals an
  * uninterrupted one. Non-finite steps are skipped; repeated failures roll back and halve the lr.
+ * Skips, rollbacks and steps 10x slower than the median (subnormal numbers) are recorded as events,
+ * which checkpoints carry so a resumed run still reports them.
  */
 public final class TrainingLoop {
     private TrainingLoop() {}
@@ -54,6 +56,7 @@ public final class TrainingLoop {
     /** A hook that does nothing and never stops the run. */
     public static final StepHook NO_HOOK = k -> true;
 
+    /** Kinds: "nonfinite" (step skipped), "rollback", "slow" (possible subnormal slowdown), "stop". */
     public record Event(long step, String kind, String detail) {}
 
     public record Summary(List<Double> losses, long tokens, double seconds, List<Event> events, long resumedFrom) {}
@@ -62,16 +65,23 @@ public final class TrainingLoop {
                               Listener listener, Checkpointer ckpt) {
         List<Double> losses = new ArrayList<>();
         List<Event> events = new ArrayList<>();
-        long start = resume(ad, opt, hook, ckpt, losses);
+        long start = resume(ad, opt, hook, ckpt, losses, events);
         double lrScale = 1.0;
         int bad = 0;
+        SlowSteps slow = new SlowSteps();
         long tokens = 0, t0 = System.nanoTime();
         for (long k = start; k < s.steps(); k++) {
             Engine.seed(s.seed() * 1_000_003L + k);                 // dropout of step k is fixed by k
-            TrainStep.Result r = TrainStep.run(ad, opt, data.batches(k), s.schedule().at(k) * lrScale);
+            List<TokenBatch> batches = data.batches(k);
+            long ts = System.nanoTime(), cs = processCpuNanos();
+            TrainStep.Result r = TrainStep.run(ad, opt, batches, s.schedule().at(k) * lrScale);
+            final long step = k;
+            slow.record((System.nanoTime() - ts) / 1e9, cs < 0 ? Double.NaN : (processCpuNanos() - cs) / 1e9)
+                    .ifPresent(w -> events.add(new Event(step, "slow", w)));
             tokens += r.tokens();
             if (!r.applied() || !Double.isFinite(r.gradNorm())) {
-                events.add(new Event(k, "nonfinite", "loss " + r.loss() + ", step skipped"));
+                events.add(new Event(k, "nonfinite", (Double.isFinite(r.loss()) ? "gradient norm " + r.gradNorm() + " (loss " + r.loss() + ")"
+                        : "loss " + r.loss()) + ", step skipped"));
                 if (++bad >= s.maxBadSteps()) {
                     long back = rollback(ad, opt, hook, ckpt, losses);
                     lrScale /= 2;
@@ -86,7 +96,7 @@ public final class TrainingLoop {
             boolean go = hook.afterStep(k);
             losses.add(r.loss());
             if (listener != null) listener.onStep(k + 1, s.steps(), r);
-            if (s.checkpointEvery() > 0 && (k + 1) % s.checkpointEvery() == 0) save(ad, opt, hook, ckpt, k + 1, losses);
+            if (s.checkpointEvery() > 0 && (k + 1) % s.checkpointEvery() == 0) save(ad, opt, hook, ckpt, k + 1, losses, events);
             if (!go) {
                 events.add(new Event(k, "stop", "stopped by hook"));
                 break;
@@ -95,10 +105,21 @@ public final class TrainingLoop {
         return new Summary(losses, tokens, (System.nanoTime() - t0) / 1e9, events, start);
     }
 
-    private static long resume(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, List<Double> losses) {
+    /** CPU time of the whole process (libtorch's native threads included), -1 where the JVM cannot tell. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long resume(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, List<Double> losses, List<Event> events) {
         Optional<Checkpointer.State> st = ckpt.latest();
         if (st.isEmpty()) return 0;
         restore(ad, opt, hook, st.get(), losses);
+        for (Object o : (List<Object>) st.get().meta().getOrDefault("events", List.of())) {
+            Map<String, Object> e = (Map<String, Object>) o;
+            events.add(new Event(((Number) e.get("step")).longValue(), (String) e.get("kind"), (String) e.get("detail")));
+        }
         return st.get().step();
     }
 
@@ -127,7 +148,8 @@ public final class TrainingLoop {
         for (Object o : (List<Object>) st.meta().getOrDefault("losses", List.of())) losses.add(((Number) o).doubleValue());
     }
 
-    private static void save(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, long step, List<Double> losses) {
+    private static void save(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, long step, List<Double> losses,
+                             List<Event> events) {
         Map<String, HostTensor> t = new LinkedHashMap<>(ad.toHost());
         t.putAll(opt.stateToHost());
         for (Map.Entry<String, HostTensor> e : ad.model().toHost().entrySet()) t.put("base/" + e.getKey(), e.getValue());
@@ -136,6 +158,7 @@ public final class TrainingLoop {
         meta.put("optimizer_steps", opt.steps());
         meta.put("hook", hook.state());
         meta.put("losses", new ArrayList<>(losses));
+        meta.put("events", events.stream().map(e -> Map.<String, Object>of("step", e.step(), "kind", e.kind(), "detail", e.detail())).toList());
         ckpt.save(new Checkpointer.State(step, t, meta));
     }
 }

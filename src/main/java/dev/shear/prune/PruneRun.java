@@ -21,7 +21,7 @@ public final class PruneRun {
     public record Result(String method, double targetRatio, double achievedRatio, long paramsBefore, long paramsAfter,
                          Budget.Plan plan, List<LayerWidths> widthsBefore, List<LayerWidths> widthsAfter,
                          KnowledgeDistribution.Result kda, List<LhspgPruner.PeriodLog> periods, List<Double> losses,
-                         int trainSteps, double seconds) {}
+                         int trainSteps, double seconds, List<TrainingLoop.Event> events) {}
 
     /** The compact model and its report; the caller owns (and closes) the model. */
     public record Outcome(CausalLm compact, Result result) {}
@@ -41,14 +41,14 @@ public final class PruneRun {
         }
         Budget.Plan plan = Budget.plan(set, s.ratio());
         List<LhspgPruner.PeriodLog> periods = List.of();
-        List<Double> losses = List.of();
+        TrainingLoop.Summary trained = null;
         Map<String, double[]> biasShift = Map.of();
         int steps = 0;
         if (s.method().progressive()) {
             LoraAdapters ad = LoraAdapters.insert(model, s.lora());
             LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.lhspg(), s.method().saliency(s.seed()));
             if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
-            losses = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
+            trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
             periods = pruner.log();
             steps = s.trainSteps();
             ad.close();
@@ -56,7 +56,7 @@ public final class PruneRun {
             LoraAdapters ad = null;
             if (s.method() == Method.LORASHEAR_ONESHOT) {
                 ad = LoraAdapters.insert(model, s.lora());
-                losses = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, listener);
+                trained = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, listener);
                 steps = s.lhspg().warmupSteps();
             }
             Calibration calib = s.method().needsCalibration() ? calibrate(model, data, s, s.method() == Method.LLM_PRUNER || s.method() == Method.LLM_PRUNER_VECTOR) : null;
@@ -70,7 +70,8 @@ public final class PruneRun {
         CausalLm compact = Compactor.compact(model, set, removed, biasShift);
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
         Result r = new Result(s.method().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
-                compact.config().layers(), kda, periods, losses, steps, (System.nanoTime() - t0) / 1e9);
+                compact.config().layers(), kda, periods, trained == null ? List.of() : trained.losses(), steps,
+                (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events());
         return new Outcome(compact, r);
     }
 
@@ -84,12 +85,12 @@ public final class PruneRun {
         return chosen;
     }
 
-    private static List<Double> train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
+    private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
                                       TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             LrSchedule sched = new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed(), 3);
-            return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt).losses();
+            return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt);
         }
     }
 

@@ -36,7 +36,7 @@ public final class DynamicRecovery {
 
     public record RoundLog(int round, Map<String, Double> degradation, Map<String, Double> weights, Map<String, Integer> rows,
                            Map<String, Double> pplBefore, Map<String, Double> pplAfter, List<Double> losses,
-                           double meanImprovement, double seconds) {}
+                           double meanImprovement, double seconds, List<TrainingLoop.Event> events) {}
 
     public record Report(Map<String, Double> referencePpl, List<RoundLog> rounds, String stopReason, long tokens, double seconds) {}
 
@@ -70,12 +70,12 @@ public final class DynamicRecovery {
             double[] w = s.dynamic() ? MixtureWeights.compute(d, s.tau(), s.floor()) : uniform(d.length);
             int[] rows = Packing.allocate(w, s.stepsPerRound() * s.batch());
             List<int[]> data = sample(sources, rows, s, r);
-            List<Double> losses = train(model, data, s, r, store.loop(r), listener);
+            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), listener);
             tokens += (long) data.size() * s.seqLen();
             Map<String, Double> after = measure(model, sources, s);
             double gain = meanImprovement(before, after);
-            logs.add(new RoundLog(r, deg, named(sources, w), namedInts(sources, rows), before, after, losses, gain,
-                    (System.nanoTime() - rt) / 1e9));
+            logs.add(new RoundLog(r, deg, named(sources, w), namedInts(sources, rows), before, after, trained.losses(), gain,
+                    (System.nanoTime() - rt) / 1e9, trained.events()));
             saveRound(model, store, r, logs);
             before = after;
             if (gain < s.minImprovement()) {
@@ -103,7 +103,7 @@ public final class DynamicRecovery {
         return data;
     }
 
-    private static List<Double> train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
+    private static TrainingLoop.Summary train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
                                       Checkpointer ckpt, TrainingLoop.Listener listener) {
         LoraConfig lc = new LoraConfig(s.lora().targets(), s.lora().rank(), s.lora().alpha(), s.lora().dropout(), s.seed() + round);
         LoraAdapters ad = LoraAdapters.insert(model, lc);
@@ -112,8 +112,7 @@ public final class DynamicRecovery {
             LrSchedule sched = new LrSchedule(s.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed() + round, 3);
             TrainingLoop.BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
-            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
-            return sum.losses();
+            return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
         } finally {
             ad.close();     // merges into the base weights
         }

@@ -30,7 +30,8 @@ public final class InstructionTuning {
     public record Settings(int steps, int batch, int maxLen, double lr, int warmupSteps, int evalEvery, int patience,
                            int valExamples, LoraConfig lora, long seed) {}
 
-    public record Report(List<Double> losses, List<Double> valLosses, long bestStep, boolean stoppedEarly, double seconds) {}
+    public record Report(List<Double> losses, List<Double> valLosses, long bestStep, boolean stoppedEarly, double seconds,
+                         List<TrainingLoop.Event> events) {}
 
     public static Report run(CausalLm model, Tokenizer tok, List<AlpacaTemplate.Example> examples, Settings s,
                              Checkpointer ckpt, TrainingLoop.Listener listener) {
@@ -51,7 +52,7 @@ public final class InstructionTuning {
             TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, k -> List.of(batchAt(train, k, s)), stop, listener, ckpt);
             ad.load(stop.bestState);
             ad.close();
-            return new Report(sum.losses(), stop.valLosses, stop.bestStep, stop.stopped, (System.nanoTime() - t0) / 1e9);
+            return new Report(sum.losses(), stop.valLosses, stop.bestStep, stop.stopped, (System.nanoTime() - t0) / 1e9, sum.events());
         }
     }
 

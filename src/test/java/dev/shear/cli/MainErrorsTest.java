@@ -45,6 +45,15 @@ class MainErrorsTest {
         assertTrue(r[1].contains("ratoi") && r[1].contains("c.yaml"), r[1]);
     }
 
+    @Test void yamlSyntaxErrorIsOneLineWithItsPosition(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "prune:\n  ratio: 0.2\n   warmup: 3\n");
+        String[] r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals("1", r[0]);
+        assertEquals("shear: " + cfg + ": line 3, column 10: mapping values are not allowed here", r[1].strip());
+        assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
+    }
+
     @Test void missingTokenizerIsNamed(@TempDir Path tmp) throws Exception {
         Path bin = tmp.resolve("m.bin");
         Files.copy(dev.shear.testing.Golden.storiesBin(), bin);
