@@ -11,8 +11,8 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.lora.TokenBatch;
 import dev.shear.lora.TrainStep;
 import dev.shear.model.CausalLm;
-import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
+import dev.shear.model.ModelCost;
 import java.util.List;
 import java.util.Random;
 import picocli.CommandLine.Command;
@@ -87,15 +87,6 @@ final class BenchStepCommand implements Runnable {
         return t[n / 2];
     }
 
-    /** Matmul FLOPs per token of a forward pass: 2 per weight, plus QK^T and AV over the full window. */
-    static double forwardFlopsPerToken(ModelConfig c) {
-        double f = 2.0 * c.vocabSize() * c.hiddenSize();                       // lm_head
-        for (LayerWidths w : c.layers()) {
-            long d = c.hiddenSize();
-            f += 2.0 * d * (2L * w.qDim() + 2L * w.kvDim());                    // q, o, k, v
-            f += 2.0 * 3L * d * w.intermediateSize();                            // gate, up, down
-            f += 2.0 * 2L * c.maxSeqLen() * w.qDim();                            // scores and weighted values
-        }
-        return f;
-    }
+    /** Matmul FLOPs per token of a forward pass: 2 per multiply-accumulate, attention over the full window. */
+    static double forwardFlopsPerToken(ModelConfig c) { return 2.0 * ModelCost.of(c, c.maxSeqLen(), 4).macsPerToken(); }
 }
