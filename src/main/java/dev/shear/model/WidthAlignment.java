@@ -60,16 +60,14 @@ public record WidthAlignment(int multiple, Rounding rounding) {
         if (c.architecture() != Architecture.LLAMA)
             throw new IllegalArgumentException("--align: only LLaMA-family layers can be re-aligned, not " + c.architecture());
         Map<String, HostTensor> w = new LinkedHashMap<>(weights);
-        List<LayerWidths> grown = new ArrayList<>();
+        List<LayerWidths> kept = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) {
             LayerWidths l = c.layer(i);
             int target = round(l.intermediateSize());
             if (target < l.intermediateSize()) keepMlp(c, w, i, strongest(w, i, target));
-            grown.add(l.withIntermediateSize(Math.max(target, l.intermediateSize())));
+            kept.add(l.withIntermediateSize(Math.min(target, l.intermediateSize())));
         }
-        List<LayerWidths> shrunk = new ArrayList<>();
-        for (int i = 0; i < c.numLayers(); i++) shrunk.add(c.layer(i).withIntermediateSize(Math.min(round(c.layer(i).intermediateSize()), c.layer(i).intermediateSize())));
-        return WidthPadding.pad(c.withLayers(shrunk), w, grown);
+        return WidthPadding.pad(c.withLayers(kept), w, apply(c).layers());
     }
 
     /** Indices (ascending) of the {@code keep} channels with the largest squared gate + up + down norm. */
