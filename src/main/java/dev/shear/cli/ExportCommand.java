@@ -54,9 +54,15 @@ final class ExportCommand implements Runnable {
         if (llama2c && !uniform && !lm.config().isUniform())
             throw new IllegalArgumentException("--format llama2c: " + model + " has layers of different widths; add --uniform "
                     + "(zero padding to one shape, the function is unchanged) or export --format hf");
-        ExportShape.Result shaped = new ExportShape(WidthAlignment.parse(align, alignRound), uniform, llama2c).apply(lm);
+        WidthAlignment alignment = WidthAlignment.parse(align, alignRound);
+        ExportShape.Result shaped = new ExportShape(alignment, uniform, llama2c).apply(lm);
         shaped.changes().forEach(System.out::println);
         LoadedModel m = shaped.model();
+        long before = ModelCost.of(lm.config(), 1, 4).params(), after = ModelCost.of(m.config(), 1, 4).params();
+        boolean exact = lm.config().layers().stream().allMatch(l -> alignment.round(l.intermediateSize()) >= l.intermediateSize());
+        if (after != before)
+            System.out.printf("shape changes: %+,d parameters (%+.2f%% of %,d); %s%n", after - before, 100.0 * (after - before) / before, before,
+                    exact ? "zero weights only, the function is unchanged" : "lowest-norm channels dropped, the function changed");
         try (Tokenizer tok = ModelFolder.loadTokenizer(model, tokenizer)) {
             switch (format) {
                 case "hf" -> ModelFolder.save(m, tok, out, new ModelFolder.SaveOptions(type, ModelFolder.SaveOptions.DEFAULT.maxShardBytes()));

@@ -4,6 +4,7 @@ import dev.shear.engine.HostTensor;
 import dev.shear.model.Architecture;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
+import dev.shear.model.WeightNames;
 import dev.shear.model.WidthAlignment;
 import dev.shear.model.WidthPadding;
 import java.util.ArrayList;
@@ -54,7 +55,21 @@ public record ExportShape(WidthAlignment align, boolean uniform, boolean fullHea
                 w = WidthPadding.pad(c, w, target);
                 c = c.withLayers(target);
             }
+            if (uniform && c.outputBias() && !(c.attentionBias() && c.mlpBias())) {
+                changes.add("zero q/k/v and gate/up biases (stock LlamaForCausalLM has o_proj/down_proj biases only with all of them)");
+                ModelConfig all = new ModelConfig(c.architecture(), c.hiddenSize(), c.vocabSize(), c.maxSeqLen(), c.layers(), c.normEps(),
+                        c.ropeTheta(), c.ropeLayout(), c.rotaryPct(), c.tiedEmbeddings(), true, true, true, c.parallelResidual(), c.bosId(), c.eosId());
+                w = withZeros(all, w);
+                c = all;
+            }
         }
         return new Result(new LoadedModel(c, w, m.source()), changes);
+    }
+
+    /** The weights plus a zero tensor for every one the config requires and they lack. */
+    private static Map<String, HostTensor> withZeros(ModelConfig c, Map<String, HostTensor> w) {
+        Map<String, HostTensor> out = new java.util.LinkedHashMap<>(w);
+        WeightNames.expectedShapes(c).forEach((name, shape) -> out.computeIfAbsent(name, k -> new HostTensor(shape, new float[(int) HostTensor.numel(shape)])));
+        return out;
     }
 }

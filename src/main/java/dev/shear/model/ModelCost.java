@@ -88,16 +88,16 @@ public record ModelCost(long params, long embeddingParams, List<Long> layerParam
                     1.0 - (double) after.weightBytes() / before.weightBytes());
         }
 
-        /** Lines for a command's output. */
+        /** Lines for a command's output; changes are signed (negative: smaller). */
         public List<String> lines() {
             List<String> out = new ArrayList<>();
-            out.add(String.format("parameters %,d -> %,d (%.2f%% removed; embeddings %,d = %.1f%% of the result)",
-                    before.params(), after.params(), 100 * paramsRemoved, after.embeddingParams(), 100 * embeddingFractionAfter));
+            out.add(String.format("parameters %,d -> %,d (%+.2f%%; embeddings %,d = %.1f%% of the result)",
+                    before.params(), after.params(), -100 * paramsRemoved, after.embeddingParams(), 100 * embeddingFractionAfter));
             out.add("per-layer parameters " + before.layerParams() + " -> " + after.layerParams());
-            out.add(String.format("MACs per token at context %d: %,d -> %,d (%.2f%% removed)",
-                    after.context(), before.macsPerToken(), after.macsPerToken(), 100 * macsRemoved));
-            out.add(String.format("weight memory at %d bytes/parameter: %,d -> %,d bytes (%.2f%% removed)",
-                    after.bytesPerParam(), before.weightBytes(), after.weightBytes(), 100 * bytesRemoved));
+            out.add(String.format("MACs per token at context %d: %,d -> %,d (%+.2f%%)",
+                    after.context(), before.macsPerToken(), after.macsPerToken(), -100 * macsRemoved));
+            out.add(String.format("weight memory at %d bytes/parameter: %,d -> %,d bytes (%+.2f%%)",
+                    after.bytesPerParam(), before.weightBytes(), after.weightBytes(), -100 * bytesRemoved));
             return out;
         }
     }

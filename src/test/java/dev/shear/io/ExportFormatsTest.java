@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
+import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
@@ -86,6 +87,25 @@ class ExportFormatsTest {
         assertClose(logits(m), logits(back));
     }
 
+    /** FLAP's o_proj/down_proj biases alone are no stock config; zero q/k/v and gate/up biases make them one. */
+    @Test void uniformExportOfOutputBiasesIsStockWithZeroBiases() throws IOException {
+        ModelConfig c = pruned(true).config().withBiases(false, true);
+        Map<String, HostTensor> w = CausalLm.randomWeights(c, 23, 0.3f);
+        w.replaceAll((name, t) -> name.endsWith(".bias") ? new HostTensor(t.shape(), Fixtures.randomFloats(t.data().length, 24)) : t);
+        LoadedModel flap = new LoadedModel(c, w, null);
+        Path out = dir.resolve("flap");
+        ModelFolder.save(new ExportShape(WidthAlignment.NONE, true, false).apply(flap).model(), null, out);
+        JsonNode json = JsonFiles.read(out.resolve("config.json"));
+        TreeSet<String> fields = new TreeSet<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        assertEquals(STOCK_FIELDS, fields);
+        assertTrue(json.get("attention_bias").asBoolean() && json.get("mlp_bias").asBoolean());
+        try (SafetensorsShards st = Safetensors.openFolder(out)) {
+            assertEquals(stockStateDict(json).keySet(), new TreeSet<>(st.names()));
+        }
+        assertClose(logits(flap), logits(ModelFolder.load(out)));
+    }
+
     @Test void llama2cNeedsOneShapeAndReloadsWithTheSameFunction() {
         LoadedModel m = pruned(true);
         Path bin = dir.resolve("m.bin");
@@ -134,15 +154,17 @@ class ExportFormatsTest {
         }
         Map<String, long[]> out = new java.util.TreeMap<>();
         for (String line : text.lines().filter(l -> !l.isBlank() && !l.startsWith("#")).toList()) {
-            String[] parts = line.trim().split(" ");
-            long[] shape = Arrays.stream(parts).skip(1).mapToLong(dim -> Arrays.stream(dim.split("\\*")).mapToLong(v::get).reduce(1, (a, b) -> a * b)).toArray();
-            if (parts[0].equals("lm_head.weight") && cfg.get("tie_word_embeddings").asBoolean()) continue;
-            List<String> names = new ArrayList<>();
-            if (parts[0].contains("{i}")) for (int i = 0; i < cfg.get("num_hidden_layers").asInt(); i++) names.add(parts[0].replace("{i}", "" + i));
-            else names.add(parts[0]);
-            for (String n : names) out.put(n, shape);
+            List<String> parts = new ArrayList<>(List.of(line.trim().split(" ")));
+            String cond = parts.get(parts.size() - 1);
+            if (cond.startsWith("?")) {
+                parts.remove(parts.size() - 1);
+                boolean negate = cond.startsWith("?!");
+                if (cfg.get(cond.substring(negate ? 2 : 1)).asBoolean() == negate) continue;
+            }
+            long[] shape = parts.stream().skip(1).mapToLong(dim -> Arrays.stream(dim.split("\\*")).mapToLong(v::get).reduce(1, (a, b) -> a * b)).toArray();
+            int layers = parts.get(0).contains("{i}") ? cfg.get("num_hidden_layers").asInt() : 1;
+            for (int l = 0; l < layers; l++) out.put(parts.get(0).replace("{i}", "" + l), shape);
         }
         return out;
     }
-
 }
