@@ -19,7 +19,6 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.lora.TokenBatch;
 import dev.shear.lora.TrainStep;
 import dev.shear.model.CausalLm;
-import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.prune.Cluster;
 import dev.shear.prune.GraphStructures;
@@ -32,6 +31,7 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import dev.shear.model.ModelCost;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -211,15 +211,6 @@ final class BenchStepCommand implements Runnable {
         return t[n / 2];
     }
 
-    /** Matmul FLOPs per token of a forward pass over seq tokens: 2 per weight, plus QK^T and AV over the full window. */
-    static double forwardFlopsPerToken(ModelConfig c, int seq) {
-        double f = 2.0 * c.vocabSize() * c.hiddenSize();                       // lm_head
-        for (LayerWidths w : c.layers()) {
-            long d = c.hiddenSize();
-            f += 2.0 * d * (2L * w.qDim() + 2L * w.kvDim());                    // q, o, k, v
-            f += 2.0 * 3L * d * w.intermediateSize();                            // gate, up, down
-            f += 2.0 * 2L * seq * w.qDim();                                      // scores and weighted values
-        }
-        return f;
-    }
+    /** Matmul FLOPs per token of a forward pass over seq tokens: 2 per multiply-accumulate, attention over the full window. */
+    static double forwardFlopsPerToken(ModelConfig c, int seq) { return 2.0 * ModelCost.of(c, seq, 4).macsPerToken(); }
 }

@@ -1,49 +1,97 @@
 package dev.shear.cli;
 
+import dev.shear.io.ExportShape;
 import dev.shear.io.GgufArch;
 import dev.shear.io.GgufExport;
+import dev.shear.io.Llama2cWriter;
 import dev.shear.io.LlamaCppPlan;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.SafetensorsDType;
 import dev.shear.io.Tokenizer;
+import dev.shear.model.ModelCost;
+import dev.shear.model.WidthAlignment;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Exports a model for another runtime; today GGUF for llama.cpp, with per-layer widths kept where llama.cpp runs them. */
-@Command(name = "export", description = "Export a model for llama.cpp (GGUF v3), pruned per-layer widths included.", mixinStandardHelpOptions = true)
+/**
+ * Exports a model for another runtime: a Hugging Face folder (per-layer widths, or one shape with
+ * --uniform), a llama2.c checkpoint (uniform only) or GGUF for llama.cpp. Prints what the shape
+ * changes cost and the exported model's parameters, MACs per token and weight memory.
+ */
+@Command(name = "export", description = "Export a model as a Hugging Face folder, llama2.c checkpoint or GGUF, optionally aligned or uniform.",
+        mixinStandardHelpOptions = true)
 final class ExportCommand implements Runnable {
     @Mixin CommonOptions common;
     @Option(names = "--model", required = true, description = "A .bin checkpoint, a Hugging Face folder or a .gguf file.") Path model;
     @Option(names = "--tokenizer", description = "Tokenizer file, if not beside the model.") Path tokenizer;
-    @Option(names = "--format", defaultValue = "gguf", description = "gguf (the only format so far).") String format;
-    @Option(names = "--out", required = true, description = "Output .gguf file.") Path out;
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f16 matrices (norms stay f32).") String dtype;
+    @Option(names = "--format", defaultValue = "gguf", description = "gguf (default), hf or llama2c (one shape for all layers: add --uniform).") String format;
+    @Option(names = "--out", required = true, description = "Output .gguf file, folder (hf) or .bin file (llama2c).") Path out;
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f16 matrices (gguf and hf; norms stay f32 in gguf).") String dtype;
     @Option(names = "--arch", defaultValue = "auto",
-            description = "auto (llama when layers are uniform, else deci), llama (pads to uniform layers) or deci.") String arch;
-    @Option(names = "--align-mlp", defaultValue = "1", description = "Pad every layer's MLP width up to a multiple of this with zero channels.")
-    int alignMlp;
+            description = "gguf: auto (llama when layers are uniform, else deci), llama (pads to uniform layers) or deci.") String arch;
+    @Option(names = {"--align", "--align-mlp"}, defaultValue = "1", description = "Round every layer's MLP width to a multiple of this.")
+    int align;
+    @Option(names = "--align-round", defaultValue = "up",
+            description = "up (zero channels, the function is unchanged; default), down (drops the lowest-norm channels) or nearest.")
+    String alignRound;
+    @Option(names = "--uniform", description = "Pad all layers to one shape with zero weights (the function is unchanged) so stock loaders accept it.")
+    boolean uniform;
+    @Option(names = "--context", description = "Context length for the MACs per token (default: the model's maximum).") Integer context;
 
     @Override public void run() {
-        if (!format.equals("gguf")) throw new IllegalArgumentException("--format " + format + ": expected gguf");
-        GgufExport.Dtype type = switch (dtype) {
-            case "f32" -> GgufExport.Dtype.F32;
-            case "f16" -> GgufExport.Dtype.F16;
+        boolean llama2c = format.equals("llama2c");
+        if (!format.equals("gguf") && !format.equals("hf") && !llama2c)
+            throw new IllegalArgumentException("--format " + format + ": expected gguf, hf or llama2c");
+        SafetensorsDType type = switch (dtype) {
+            case "f32" -> SafetensorsDType.F32;
+            case "f16" -> SafetensorsDType.F16;
             default -> throw new IllegalArgumentException("--dtype " + dtype + ": expected f32 or f16");
         };
+        LoadedModel lm = ModelFolder.load(model);
+        if (llama2c && !uniform && !lm.config().isUniform())
+            throw new IllegalArgumentException("--format llama2c: " + model + " has layers of different widths; add --uniform "
+                    + "(zero padding to one shape, the function is unchanged) or export --format hf");
+        WidthAlignment alignment = WidthAlignment.parse(align, alignRound);
+        ExportShape.Result shaped = new ExportShape(alignment, uniform, llama2c).apply(lm);
+        shaped.changes().forEach(System.out::println);
+        LoadedModel m = shaped.model();
+        long before = ModelCost.of(lm.config(), 1, 4).params(), after = ModelCost.of(m.config(), 1, 4).params();
+        boolean exact = lm.config().layers().stream().allMatch(l -> alignment.round(l.intermediateSize()) >= l.intermediateSize());
+        if (after != before)
+            System.out.printf("shape changes: %+,d parameters (%+.2f%% of %,d); %s%n", after - before, 100.0 * (after - before) / before, before,
+                    exact ? "zero weights only, the function is unchanged" : "lowest-norm channels dropped, the function changed");
+        try (Tokenizer tok = ModelFolder.loadTokenizer(model, tokenizer)) {
+            switch (format) {
+                case "hf" -> ModelFolder.save(m, tok, out, new ModelFolder.SaveOptions(type, ModelFolder.SaveOptions.DEFAULT.maxShardBytes()));
+                case "llama2c" -> {
+                    if (type != SafetensorsDType.F32) throw new IllegalArgumentException("--dtype " + dtype + ": llama2.c checkpoints are f32");
+                    Llama2cWriter.write(m.config(), m.weights(), out);
+                }
+                default -> m = gguf(m, tok, type);
+            }
+        }
+        int ctx = context != null ? context : lm.config().maxSeqLen();
+        int bytes = type == SafetensorsDType.F16 ? 2 : 4;
+        ModelCost.Change.of(ModelCost.of(lm.config(), ctx, bytes), ModelCost.of(m.config(), ctx, bytes)).lines().forEach(System.out::println);
+        System.out.println("wrote " + out);
+    }
+
+    /** Writes the GGUF and returns the model in the shape llama.cpp got. */
+    private LoadedModel gguf(LoadedModel m, Tokenizer tok, SafetensorsDType type) {
         GgufArch target = switch (arch) {
             case "auto" -> null;
             case "llama" -> GgufArch.LLAMA;
             case "deci" -> GgufArch.DECI;
             default -> throw new IllegalArgumentException("--arch " + arch + ": expected auto, llama or deci");
         };
-        LoadedModel lm = ModelFolder.load(model);
-        LlamaCppPlan plan = LlamaCppPlan.of(lm.config(), new LlamaCppPlan.Options(target, alignMlp));
-        try (Tokenizer tok = ModelFolder.loadTokenizer(model, tokenizer)) {
-            GgufExport.write(plan.apply(lm), tok, plan.arch(), type, out);
-        }
+        LlamaCppPlan plan = LlamaCppPlan.of(m.config(), new LlamaCppPlan.Options(target, 1));
+        LoadedModel shaped = plan.apply(m);
+        GgufExport.write(shaped, tok, plan.arch(), type == SafetensorsDType.F16 ? GgufExport.Dtype.F16 : GgufExport.Dtype.F32, out);
         plan.report().forEach(System.out::println);
-        System.out.println("wrote " + out);
+        return shaped;
     }
+
 }

@@ -90,7 +90,7 @@ final class Pipeline {
         LhspgSettings l = new LhspgSettings(p.warmup(), p.periods(), p.periodLength(), 0.0,
                 m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
         PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
-                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed());
+                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment());
         Engine.seed(cfg.seed());
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             PruneRun.Result r = PruneJob.run(lm, s, List.of(DefaultData.tinyTrain()), dir.resolve("pruned"),

@@ -10,7 +10,9 @@ import java.util.List;
 /** The `./shear run` config. Defaults come from the built-in demo config; unknown keys are errors that name the key. */
 record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
     record Prune(double ratio, String method, int warmup, int periods, int periodLength, double lr, int batch, int seqLen,
-                 List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery) {}
+                 List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery, int align, String alignRound) {
+        dev.shear.model.WidthAlignment alignment() { return dev.shear.model.WidthAlignment.parse(align, alignRound); }
+    }
 
     record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
 
@@ -53,6 +55,11 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
     void validate(Path file) {
         if (prune.ratio() <= 0 || prune.ratio() >= 1) throw new IllegalArgumentException(file + ": prune.ratio " + prune.ratio() + " must be in (0, 1)");
         dev.shear.prune.Method.parse(prune.method());
+        try {
+            prune.alignment();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": prune." + e.getMessage().replace("--align-round", "align_round").replace("--align", "align"));
+        }
         if (output == null || output.isBlank()) throw new IllegalArgumentException(file + ": output must name a folder");
         for (String t : evaluation.zeroshotTasks()) dev.shear.eval.ZeroShotTask.parse(t);
     }

@@ -3,6 +3,7 @@ package dev.shear.cli;
 import dev.shear.io.SourceSpec;
 import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraConfig;
+import dev.shear.model.WidthAlignment;
 import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
@@ -36,6 +37,9 @@ final class PruneCommand implements Runnable {
     @Option(names = "--calib-batches", defaultValue = "4") int calibBatches;
     @Option(names = "--checkpoint-every", defaultValue = "25") int checkpointEvery;
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+    @Option(names = "--align", defaultValue = "1",
+            description = "Round each layer's kept MLP channels to a multiple of this, keeping the highest-scoring channels (default: off).") int align;
+    @Option(names = "--align-round", defaultValue = "nearest", description = "nearest, up or down (with --align).") String alignRound;
     @Option(names = "--out", required = true, description = "Output model folder (prune-report.json goes inside).") Path out;
 
     @Override public void run() {
@@ -46,7 +50,7 @@ final class PruneCommand implements Runnable {
         List<Double> kda = new ArrayList<>();
         if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
         PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
-                lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed);
+                lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound));
         List<SourceSpec> specs = new ArrayList<>();
         if (data == null) specs.add(DefaultData.tinyTrain());
         else for (Path p : data) specs.add(DefaultData.file(p));
@@ -57,6 +61,11 @@ final class PruneCommand implements Runnable {
             PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, false).result();
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
+            if (r.alignment() != null) {
+                r.alignment().changes().forEach(System.out::println);
+                System.out.printf("alignment to %s: %+d parameters against the unaligned selection%n", r.alignment().alignment(), r.alignment().paramsAdded());
+            }
+            r.cost().lines().forEach(System.out::println);
         }
         Files2.deleteTree(ckptDir);
     }

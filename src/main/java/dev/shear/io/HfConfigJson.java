@@ -203,7 +203,7 @@ public final class HfConfigJson {
         o.put("hidden_act", "silu");
         o.put("attention_bias", qwen2 ? true : a);
         o.put("mlp_bias", m);
-        if (!qwen2 && (out || a != m)) o.put("output_bias", out);
+        if (!qwen2 && !(a == out && m == out)) o.put("output_bias", out);     // stock semantics cannot say it
         if (qwen2) o.put("use_sliding_window", false);
     }
 

@@ -1,9 +1,8 @@
 package dev.shear.io;
 
-import dev.shear.engine.HostTensor;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
-import dev.shear.model.WeightNames;
+import dev.shear.model.ModelCost;
 import dev.shear.model.WidthPadding;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +37,7 @@ public record LlamaCppPlan(GgufArch arch, ModelConfig source, ModelConfig target
         boolean uniform = perLayer.stream().distinct().count() == 1 && perLayer.get(0).numHeads() > 0;
         GgufArch arch = o.arch() != null ? o.arch() : uniform ? GgufArch.LLAMA : GgufArch.DECI;
         if (arch == GgufArch.DECI || uniform) return new LlamaCppPlan(arch, c, c.withLayers(perLayer), changes);
-        LayerWidths u = uniformLayer(c, perLayer);
+        LayerWidths u = WidthPadding.uniformTarget(perLayer, 1);
         changes.add("all layers: " + u.numHeads() + " heads / " + u.numKvHeads() + " KV heads, MLP " + u.intermediateSize()
                 + " (llama.cpp's llama architecture needs identical layers; deci would keep per-layer widths)");
         return new LlamaCppPlan(arch, c, c.withLayers(java.util.Collections.nCopies(c.numLayers(), u)), changes);
@@ -60,30 +59,12 @@ public record LlamaCppPlan(GgufArch arch, ModelConfig source, ModelConfig target
         return out;
     }
 
-    /** Most query heads, the largest group size that divides every layer's, the widest MLP. */
-    private static LayerWidths uniformLayer(ModelConfig c, List<LayerWidths> layers) {
-        int heads = 1, group = 0, mlp = 1;
-        for (LayerWidths w : layers) {
-            heads = Math.max(heads, w.numHeads());
-            if (w.numHeads() > 0) group = gcd(group, w.groupSize());
-            mlp = Math.max(mlp, w.intermediateSize());
-        }
-        group = Math.max(group, 1);
-        return new LayerWidths(heads, heads / group, c.layer(0).headDim(), mlp);
-    }
-
-    private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
-
     private static int roundUp(int x, int m) { return (x + m - 1) / m * m; }
 
     /** Parameters the padding adds (zero weights llama.cpp stores and multiplies). */
     public long addedParams() { return params(target) - params(source); }
 
-    public static long params(ModelConfig c) {
-        long n = 0;
-        for (long[] s : WeightNames.expectedShapes(c).values()) n += HostTensor.numel(s);
-        return n;
-    }
+    public static long params(ModelConfig c) { return ModelCost.of(c, 1, 4).params(); }
 
     /** The model in the target shape; the same object when nothing changes. */
     public LoadedModel apply(LoadedModel model) {

@@ -31,6 +31,23 @@ public final class WidthPadding {
         return w;
     }
 
+    /**
+     * The one layer shape all layers pad to: the most query heads (at least {@code minHeads}), the
+     * largest group size that divides every layer's and the head count, the widest MLP.
+     */
+    public static LayerWidths uniformTarget(List<LayerWidths> layers, int minHeads) {
+        int heads = Math.max(1, minHeads), group = 0, mlp = 1;
+        for (LayerWidths w : layers) {
+            heads = Math.max(heads, w.numHeads());
+            if (w.numHeads() > 0) group = gcd(group, w.groupSize());
+            mlp = Math.max(mlp, w.intermediateSize());
+        }
+        group = gcd(Math.max(group, 1), heads);
+        return new LayerWidths(heads, heads / group, layers.get(0).headDim(), mlp);
+    }
+
+    private static int gcd(int a, int b) { return b == 0 ? a : gcd(b, a % b); }
+
     private static void padMlp(ModelConfig c, Map<String, HostTensor> w, int i, int size) {
         int[] keep = identity(c.layer(i).intermediateSize(), size);
         w.put(Linear.GATE.weight(i), rows(w.get(Linear.GATE.weight(i)), keep, 1));

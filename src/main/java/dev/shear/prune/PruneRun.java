@@ -9,6 +9,9 @@ import dev.shear.lora.TokenBatch;
 import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
+import dev.shear.model.ModelConfig;
+import dev.shear.model.ModelCost;
+import dev.shear.model.WidthPadding;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -18,10 +21,15 @@ import java.util.Map;
 public final class PruneRun {
     private PruneRun() {}
 
+    /**
+     * @param cost      parameters, MACs per token at the model's context and f32 weight memory, before and after
+     * @param alignment what {@code --align} changed and its parameter cost; null without alignment
+     */
     public record Result(String method, double targetRatio, double achievedRatio, long paramsBefore, long paramsAfter,
                          Budget.Plan plan, List<LayerWidths> widthsBefore, List<LayerWidths> widthsAfter,
                          KnowledgeDistribution.Result kda, List<LhspgPruner.PeriodLog> periods, List<Double> losses,
-                         int trainSteps, double seconds, List<TrainingLoop.Event> events) {}
+                         int trainSteps, double seconds, List<TrainingLoop.Event> events, ModelCost.Change cost,
+                         MlpAlignment.Report alignment) {}
 
     /** The compact model and its report; the caller owns (and closes) the model. */
     public record Outcome(CausalLm compact, Result result) {}
@@ -43,6 +51,7 @@ public final class PruneRun {
         List<LhspgPruner.PeriodLog> periods = List.of();
         TrainingLoop.Summary trained = null;
         Map<String, double[]> biasShift = Map.of();
+        MlpAlignment.Outcome aligned = null;
         int steps = 0;
         if (s.method().progressive()) {
             LoraAdapters ad = LoraAdapters.insert(model, s.lora());
@@ -61,18 +70,43 @@ public final class PruneRun {
             }
             Calibration calib = s.method().needsCalibration() ? calibrate(model, data, s, s.method() == Method.LLM_PRUNER || s.method() == Method.LLM_PRUNER_VECTOR) : null;
             ScoringContext ctx = new ScoringContext(set, model, ad, calib);
-            List<StructureRef> chosen = oneShot(set, plan, s.method().saliency(s.seed()), ctx);
+            Saliency saliency = s.method().saliency(s.seed());
+            List<StructureRef> chosen = oneShot(set, plan, saliency, ctx);
+            if (s.align().active()) {
+                // before masking, so channels kept by rounding up keep their weights
+                aligned = MlpAlignment.apply(set, chosen, s.align(), model.config().numLayers(), refs -> saliency.score(ctx, refs));
+                chosen = aligned.removed();
+            }
             if (s.method() == Method.FLAP) biasShift = flapCompensation(ctx, set, chosen);
             Masking.zero(model, ad, set, chosen);
             if (ad != null) ad.close();
         }
         List<StructureRef> removed = Compactor.zeroStructures(model, set);
+        if (s.align().active() && aligned == null) {
+            // after LHSPG: the removed channels are zero, the kept ones ranked by their trained magnitude
+            ScoringContext ctx = new ScoringContext(set, model, null, null);
+            aligned = MlpAlignment.apply(set, removed, s.align(), model.config().numLayers(), refs -> new MagnitudeSaliency().score(ctx, refs));
+            removed = aligned.removed();
+            Masking.zero(model, null, set, removed);
+        }
         CausalLm compact = Compactor.compact(model, set, removed, biasShift);
+        if (aligned != null && MlpAlignment.needsPadding(aligned.padTo())) compact = padded(compact, aligned.padTo());
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
+        int ctxLen = model.config().maxSeqLen();
+        ModelCost.Change cost = ModelCost.Change.of(ModelCost.of(model.config(), ctxLen, 4), ModelCost.of(compact.config(), ctxLen, 4));
         Result r = new Result(s.method().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
                 compact.config().layers(), kda, periods, trained == null ? List.of() : trained.losses(), steps,
-                (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events());
+                (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events(), cost, aligned == null ? null : aligned.report());
         return new Outcome(compact, r);
+    }
+
+    /** Zero channels past a layer's original width, so its MLP reaches the aligned size. */
+    private static CausalLm padded(CausalLm compact, List<Integer> padTo) {
+        try (compact) {
+            ModelConfig c = compact.config();
+            List<LayerWidths> target = MlpAlignment.padded(c.layers(), padTo);
+            return CausalLm.fromWeights(c.withLayers(target), WidthPadding.pad(c, compact.toHost(), target), compact.computeDtype());
+        }
     }
 
     static List<StructureRef> oneShot(StructureSet set, Budget.Plan plan, Saliency saliency, ScoringContext ctx) {

@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.lora.LoraConfig;
+import dev.shear.model.WidthAlignment;
 import java.util.List;
 
 /**
@@ -11,16 +12,24 @@ import java.util.List;
  * @param kdaRatios    ratios of the knowledge distribution analysis; empty skips it
  * @param gammaU       γ_u: fraction of node groups KDA marks unprunable
  * @param calibBatches calibration batches for activation and gradient criteria
+ * @param align        rounding of each layer's kept MLP channels ({@link WidthAlignment#NONE} keeps the budget's counts)
  */
 public record PruneSettings(Method method, double ratio, LhspgSettings lhspg, int trainSteps, LoraConfig lora, double lr,
                             int batch, int seqLen, List<Double> kdaRatios, double gammaU, int calibBatches,
-                            int checkpointEvery, long seed) {
+                            int checkpointEvery, long seed, WidthAlignment align) {
     public PruneSettings {
         kdaRatios = List.copyOf(kdaRatios);
+        java.util.Objects.requireNonNull(align, "align");
         if (ratio <= 0 || ratio >= 1) throw new IllegalArgumentException("ratio " + ratio + " must be in (0, 1)");
         if (gammaU < 0 || gammaU >= 1) throw new IllegalArgumentException("gamma_u " + gammaU + " must be in [0, 1)");
         if (method.progressive() && trainSteps < lhspg.totalSteps())
             throw new IllegalArgumentException("steps " + trainSteps + " must cover warm-up plus periods x period length = " + lhspg.totalSteps());
+    }
+
+    /** Without width alignment. */
+    public PruneSettings(Method method, double ratio, LhspgSettings lhspg, int trainSteps, LoraConfig lora, double lr, int batch, int seqLen,
+                         List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery, long seed) {
+        this(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, WidthAlignment.NONE);
     }
 
     public static PruneSettings defaults(Method method, double ratio, long seed) {
@@ -32,10 +41,14 @@ public record PruneSettings(Method method, double ratio, LhspgSettings lhspg, in
     public PruneSettings withMethod(Method m) {
         LhspgSettings l = new LhspgSettings(lhspg.warmupSteps(), lhspg.periods(), lhspg.periodLength(), lhspg.epsilon(),
                 m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
-        return new PruneSettings(m, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed);
+        return new PruneSettings(m, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align);
     }
 
     public PruneSettings withKda(List<Double> ratios) {
-        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, ratios, gammaU, calibBatches, checkpointEvery, seed);
+        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, ratios, gammaU, calibBatches, checkpointEvery, seed, align);
+    }
+
+    public PruneSettings withAlign(WidthAlignment a) {
+        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, a);
     }
 }

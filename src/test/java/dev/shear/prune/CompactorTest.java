@@ -10,7 +10,9 @@ import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;
+import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
+import dev.shear.model.ModelCost;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,10 +54,39 @@ class CompactorTest {
                 assertTrue(diff < 1e-5, "compact logits differ from masked by " + diff);
                 long removedParams = removed.stream().mapToLong(r -> set.get(r).params()).sum();
                 assertEquals(before - removedParams, compact.numParams(), "parameter count after compaction");
-                assertEquals(removed.size(), removed.size());
                 assertEquals(java.util.Set.copyOf(removed), java.util.Set.copyOf(Compactor.zeroStructures(model, set)));
+                assertAnalyticCounts(cfg, set, removed, compact);
             }
         }
+    }
+
+    /**
+     * Issue 4, test 3: each compact layer has the widths the removals leave, and exactly heads x
+     * per-head + KV heads x per-KV-head + channels x per-channel + fixed parameters, counted by hand
+     * here and by {@link ModelCost}.
+     */
+    static void assertAnalyticCounts(ModelConfig cfg, StructureSet set, List<StructureRef> removed, CausalLm compact) {
+        Map<String, dev.shear.engine.HostTensor> w = compact.toHost();
+        long d = cfg.hiddenSize(), total = 0;
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            final int layer = i;
+            LayerWidths before = cfg.layer(i);
+            long groups = removed.stream().filter(r -> set.group(r).layer() == layer && set.group(r).cluster() == Cluster.ATTENTION).count();
+            long channels = removed.stream().filter(r -> set.group(r).layer() == layer && set.group(r).cluster() == Cluster.MLP).count();
+            int hd = before.headDim(), heads = before.numHeads() - (int) groups * before.groupSize(), kv = before.numKvHeads() - (int) groups;
+            int mlp = before.intermediateSize() - (int) channels;
+            assertEquals(heads == 0 ? new LayerWidths(0, 0, hd, mlp) : new LayerWidths(heads, kv, hd, mlp), compact.config().layer(i), "layer " + i);
+            long perHead = 2L * hd * d + (cfg.attentionBias() ? hd : 0), perKv = 2L * hd * d + (cfg.attentionBias() ? 2L * hd : 0);
+            long want = heads * perHead + kv * perKv + mlp * 3L * d + 2 * d + (cfg.outputBias() ? 2 * d : 0);
+            String prefix = "model.layers." + i + ".";
+            long got = w.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToLong(e -> e.getValue().numel()).sum();
+            assertEquals(want, got, "layer " + i + " parameters");
+            assertEquals(want, ModelCost.of(compact.config(), 1, 4).layerParams().get(i));
+            total += want;
+        }
+        total += (cfg.tiedEmbeddings() ? 1 : 2) * cfg.vocabSize() * d + d;
+        assertEquals(total, compact.numParams());
+        assertEquals(total, ModelCost.of(compact.config(), 1, 4).params());
     }
 
     static void randomizeB(LoraAdapters ad) {
