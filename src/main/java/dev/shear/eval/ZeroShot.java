@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * Zero-shot multiple-choice accuracy scored as lm-evaluation-harness does: every option is a
  * (context, continuation) request, scored by the summed log-likelihood of the continuation.
- * All requests of a task are batched together, longest first.
+ * All requests of a task are batched together; the options of an item share their context's pass.
  */
 public final class ZeroShot {
     private ZeroShot() {}
@@ -45,17 +45,32 @@ public final class ZeroShot {
         return out;
     }
 
-    /** Scores every option of every item; the result lists items in input order. */
+    /**
+     * Scores every option of every item; the result lists items in input order. A shape of one row
+     * per pass scores each option on its own (the baseline); otherwise each item's shared context
+     * runs once and its options continue from it.
+     */
     public static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, Progress progress) {
+        return scoreItems(target, items, batch, batch.rows() > 1, progress);
+    }
+
+    /** @param sharedContext compute each item's common prefix once, else every option is a row of its own */
+    static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, boolean sharedContext, Progress progress) {
         List<ContinuationRequest> requests = new ArrayList<>();
+        List<List<TokenWindow>> groups = new ArrayList<>();
         List<TokenWindow> rows = new ArrayList<>();
-        for (ChoiceItem item : items)
+        for (ChoiceItem item : items) {
+            List<TokenWindow> group = new ArrayList<>();
             for (ChoiceItem.Option o : item.options()) {
                 ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength());
                 requests.add(r);
-                rows.add(r.window());
+                group.add(r.window());
             }
-        RowScore[] scores = SequenceScorer.score(target.model(), rows, batch, progress);
+            groups.add(group);
+            rows.addAll(group);
+        }
+        RowScore[] scores = sharedContext ? SharedPrefixScorer.score(target.model(), groups, batch, progress)
+                : SequenceScorer.score(target.model(), rows, batch, progress);
         List<ItemScore> out = new ArrayList<>(items.size());
         int k = 0;
         for (ChoiceItem item : items) {

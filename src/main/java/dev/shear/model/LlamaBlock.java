@@ -29,8 +29,8 @@ final class LlamaBlock implements Block {
         Tensor q = Ops.splitHeads(model.projection(prefix + "self_attn.q_proj").forward(x), w.numHeads(), w.headDim());   // (B, H, T, hd)
         Tensor k = Ops.splitHeads(model.projection(prefix + "self_attn.k_proj").forward(x), w.numKvHeads(), w.headDim()); // (B, Hkv, T, hd)
         Tensor v = Ops.splitHeads(model.projection(prefix + "self_attn.v_proj").forward(x), w.numKvHeads(), w.headDim());
-        q = model.rope(q, start, layer);
-        k = model.rope(k, start, layer);
+        q = model.rope(q, start, cache, layer);
+        k = model.rope(k, start, cache, layer);
         if (cache != null) {
             List<Tensor> kv = cache.append(layer, k, v);
             k = kv.get(0);

@@ -35,8 +35,8 @@ final class NeoxBlock implements Block {
         Tensor q = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 0);             // (B, H, T, hd)
         Tensor k = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 1);
         Tensor v = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 2);
-        q = model.rope(q, start, layer);
-        k = model.rope(k, start, layer);
+        q = model.rope(q, start, cache, layer);
+        k = model.rope(k, start, cache, layer);
         if (cache != null) {
             List<Tensor> kv = cache.append(layer, k, v);
             k = kv.get(0);
