@@ -25,6 +25,9 @@ final class SharedPrefixScorer {
     private record Group(List<TokenWindow> rows, int prefix, int first) {
         /** Longest remaining input of a row after the prefix. */
         int suffix() { return rows.stream().mapToInt(w -> w.inputLength() - prefix).max().orElseThrow(); }
+
+        /** Input tokens of the rows after the prefix. */
+        int tokens() { return rows.stream().mapToInt(w -> w.inputLength() - prefix).sum(); }
     }
 
     /** @return scores in group order, the rows of each group in order */
@@ -41,22 +44,40 @@ final class SharedPrefixScorer {
         RowScore[] out = new RowScore[n];
         int start = 0, done = 0;
         while (start < all.size()) {
-            int prefix = Math.max(1, all.get(start).prefix());                         // a prefill of pads when nothing is shared
-            int end = start + 1, rows = all.get(start).rows().size(), suffix = all.get(start).suffix();
-            for (; end < all.size(); end++) {
-                Group g = all.get(end);
-                int r = rows + g.rows().size(), s = Math.max(suffix, g.suffix());
-                if (!shape.fits(end - start + 1, prefix, prefix, heads, 0) || !shape.fits(r, s, prefix + s, heads, vocab)) break;
-                rows = r;
-                suffix = s;
-            }
-            scoreBatch(model, all.subList(start, end), prefix, suffix, out);
+            int end = batchEnd(all, start, shape, heads, vocab);
+            List<Group> batch = all.subList(start, end);
+            scoreBatch(model, batch, out);
             start = end;
-            done += rows;
+            done += batch.stream().mapToInt(g -> g.rows().size()).sum();
             progress.step(done, n);
         }
         return out;
     }
+
+    /**
+     * Takes groups from start while both passes fit the shape and padding stays under a fifth of
+     * the tokens they compute: a long prefix among short ones would otherwise multiply their cost.
+     */
+    private static int batchEnd(List<Group> all, int start, BatchShape shape, int heads, int vocab) {
+        int prefix = padTo(all.get(start).prefix());
+        long real = 0, rows = 0;
+        int suffix = 0, end = start;
+        for (; end < all.size(); end++) {
+            Group g = all.get(end);
+            long r = rows + g.rows().size(), t = real + g.prefix() + g.tokens();
+            int s = Math.max(suffix, g.suffix());
+            long padded = (end - start + 1L) * prefix + r * s;
+            boolean fits = shape.fits(end - start + 1, prefix, prefix, heads, 0) && shape.fits(r, s, prefix + s, heads, vocab);
+            if (end > start && (!fits || 5 * (padded - t) > padded)) break;
+            rows = r;
+            real = t;
+            suffix = s;
+        }
+        return end;
+    }
+
+    /** A prefill of one pad when nothing is shared: the fork then hides it. */
+    private static int padTo(int prefix) { return Math.max(1, prefix); }
 
     /**
      * Leading input tokens every row has alike, stopping at each row's last context token: that
@@ -74,8 +95,9 @@ final class SharedPrefixScorer {
         return p;
     }
 
-    private static void scoreBatch(CausalLm model, List<Group> batch, int prefix, int suffix, RowScore[] out) {
+    private static void scoreBatch(CausalLm model, List<Group> batch, RowScore[] out) {
         int rows = batch.stream().mapToInt(g -> g.rows().size()).sum();
+        int prefix = padTo(batch.get(0).prefix()), suffix = batch.stream().mapToInt(Group::suffix).max().orElseThrow();
         int[][] prefixes = new int[batch.size()][];
         int[][] inputs = new int[rows][], targets = new int[rows][];
         int[] rowGroup = new int[rows], rowPrefix = new int[rows];

@@ -1,6 +1,7 @@
 package dev.shear.eval;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +62,9 @@ public final class ZeroShot {
         List<TokenWindow> rows = new ArrayList<>();
         for (ChoiceItem item : items) {
             List<TokenWindow> group = new ArrayList<>();
+            Map<String, int[]> contexts = new HashMap<>();
             for (ChoiceItem.Option o : item.options()) {
-                ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength());
+                ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength(), contexts);
                 requests.add(r);
                 group.add(r.window());
             }

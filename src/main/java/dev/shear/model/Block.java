@@ -10,4 +10,7 @@ interface Block {
      * @param bias  (T, start+T) causal mask bias, or (B, 1, T, start+T) for a forked cache
      */
     Tensor forward(Tensor x, int start, Tensor bias, KvCache cache);
+
+    /** Appends this layer's keys and values for x to the cache without computing its output (a prompt's last layer). */
+    void fillCache(Tensor x, int start, KvCache cache);
 }

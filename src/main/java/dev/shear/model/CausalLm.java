@@ -162,16 +162,20 @@ public final class CausalLm implements AutoCloseable {
      * may run past the context (it reuses the last position's rotation), real tokens must not.
      */
     public Tensor forward(Tensor tokens, KvCache cache) {
-        return head(finalNorm(hidden(tokens, cache)));                             // (B, T, V)
+        return head(finalNorm(hidden(tokens, cache, false)));                             // (B, T, V)
     }
 
-    /** Feeds tokens into the cache without computing logits: a prompt whose predictions are not needed. */
+    /**
+     * Feeds tokens into the cache without computing logits: a prompt whose predictions are not
+     * needed. The last layer only adds its keys and values; its output would feed nothing.
+     */
     public void prefill(Tensor tokens, KvCache cache) {
         if (cache == null) throw new IllegalArgumentException("prefill needs a cache");
-        hidden(tokens, cache);
+        hidden(tokens, cache, true);
     }
 
-    private Tensor hidden(Tensor tokens, KvCache cache) {
+    /** The residual stream after the last layer (B, T, D), or null when the last layer only filled the cache. */
+    private Tensor hidden(Tensor tokens, KvCache cache, boolean prefill) {
         long t = tokens.dim(1);
         boolean forked = cache != null && cache.forked();
         int start = cache == null ? 0 : cache.length();
@@ -181,13 +185,15 @@ public final class CausalLm implements AutoCloseable {
         Tensor x = embedding().embed(tokens).upcast(computeDtype());                // (B, T, D)
         Tensor bias = forked ? Tensor.forkedCausalBias(cache.rowLengths(), start, t, computeDtype())   // (B, 1, T, start+T)
                 : Tensor.causalBias(t, start + t, start, computeDtype());           // (T, start+T)
+        int full = prefill ? blocks.size() - 1 : blocks.size();
         if (checkpointActivations && cache == null && !Engine.tracing()) {
             x = ActivationCheckpointing.forward(blocks, x, bias, embedding().requiresGrad());   // a trainable leaf answers true
         } else {
-            for (Block b : blocks) x = b.forward(x, start, bias, cache);
+            for (int i = 0; i < full; i++) x = blocks.get(i).forward(x, start, bias, cache);
         }
+        if (prefill) blocks.get(full).fillCache(x, start, cache);
         if (cache != null) cache.advance((int) t);
-        return x;                                                                   // (B, T, D)
+        return prefill ? null : x;                                                  // (B, T, D)
     }
 
     private Tensor embedding() {
