@@ -26,7 +26,9 @@ final class BenchEvalCommand implements Runnable {
     @Option(names = "--model", description = "Model (default: stories260K); its tokenizer also feeds the random model.") Path model;
     @Option(names = "--tasks", split = ",", description = "Zero-shot tasks (default: all seven).") List<String> tasks;
     @Option(names = "--items", defaultValue = "10", description = "First items of each task.") int items;
-    @Option(names = "--reps", defaultValue = "3", description = "Alternating timed repetitions of each mode (medians reported).") int reps;
+    @Option(names = "--reps", defaultValue = "3", description = "Alternating timed repetitions of each mode (the fastest counts).") int reps;
+    @Option(names = "--ppl-tokens", defaultValue = "8192", description = "Perplexity: first tokens of the WikiText-2 stream, in windows of 128.")
+    int pplTokens;
     @Option(names = "--random-layers", defaultValue = "4", description = "Random model: layers (0 skips it).") int layers;
     @Option(names = "--random-hidden", defaultValue = "512") int hidden;
     @Option(names = "--random-heads", defaultValue = "8") int heads;
@@ -39,7 +41,7 @@ final class BenchEvalCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
-        EvalBench.Spec spec = EvalBench.Spec.defaults().withItemsPerTask(items).withReps(reps);
+        EvalBench.Spec spec = EvalBench.Spec.defaults().withItemsPerTask(items).withReps(reps).withPplMaxTokens(pplTokens);
         if (tasks != null) spec = spec.withTasks(tasks.stream().map(ZeroShotTask::parse).toList());
         List<EvalBenchResult> results = new ArrayList<>();
         try (LoadedLm lm = LoadedLm.open(model, null)) {

@@ -7,15 +7,16 @@ import java.util.List;
 
 /**
  * Measures evaluation speed: zero-shot requests/s batched (each item's context computed once)
- * against one request per pass, and perplexity tokens/s. The two zero-shot modes alternate over
- * several repetitions and each reports its median, so load from other processes hits both alike.
+ * against one request per pass, and perplexity tokens/s. Both modes score the same requests,
+ * tokenized once before the timing (as for perplexity). They alternate over several repetitions
+ * and each reports its fastest, as timeit does: load from other processes only ever adds time.
  */
 public final class EvalBench {
     private EvalBench() {}
 
     /**
      * @param itemsPerTask  first items of each task to score (in both modes, every repetition)
-     * @param reps          timed repetitions of each mode, alternating
+     * @param reps          timed repetitions of each mode, alternating; the fastest counts
      * @param pplMaxTokens  perplexity is timed on the first this-many tokens of the dataset's stream
      */
     public record Spec(List<ZeroShotTask> tasks, int itemsPerTask, int reps, BatchShape batch, String pplDataset, int pplWindow,
@@ -36,6 +37,8 @@ public final class EvalBench {
         public Spec withReps(int n) { return new Spec(tasks, itemsPerTask, n, batch, pplDataset, pplWindow, pplMaxTokens); }
 
         public Spec withTasks(List<ZeroShotTask> t) { return new Spec(t, itemsPerTask, reps, batch, pplDataset, pplWindow, pplMaxTokens); }
+
+        public Spec withPplMaxTokens(int n) { return new Spec(tasks, itemsPerTask, reps, batch, pplDataset, pplWindow, n); }
     }
 
     /** @param label names the model in the result (a path, or the random config) */
@@ -43,13 +46,17 @@ public final class EvalBench {
         ZeroShotSpec zs = ZeroShotSpec.all().withTasks(spec.tasks()).withLimit(spec.itemsPerTask());
         List<ChoiceItem> items = new ArrayList<>();
         for (ZeroShotTask t : spec.tasks()) items.addAll(ZeroShot.load(t, zs));
-        List<ItemScore> batched = ZeroShot.scoreItems(target, items, spec.batch(), Progress.NONE);        // warm-up, and the scores
-        List<ItemScore> single = ZeroShot.scoreItems(target, items, BatchShape.SINGLE, Progress.NONE);
+        long t0 = System.nanoTime();
+        List<List<ContinuationRequest>> tokenized = ZeroShot.requests(target, items);           // the same for both modes, untimed
+        double tokenizeSeconds = (System.nanoTime() - t0) / 1e9;
+        Mode batchedMode = new Mode(target, items, tokenized, spec.batch(), true);
+        Mode singleMode = new Mode(target, items, tokenized, BatchShape.SINGLE, false);
+        List<ItemScore> batched = batchedMode.score(), single = singleMode.score();           // warm-up, and the scores
         double[][] b = new double[2][spec.reps()], s = new double[2][spec.reps()];
         for (int k = 0; k < spec.reps(); k++) {
             // alternate which mode goes first, so a burst of load elsewhere does not always hit the same one
-            if (k % 2 == 0) { time(target, items, spec.batch(), b, k); time(target, items, BatchShape.SINGLE, s, k); }
-            else { time(target, items, BatchShape.SINGLE, s, k); time(target, items, spec.batch(), b, k); }
+            if (k % 2 == 0) { batchedMode.time(b, k); singleMode.time(s, k); }
+            else { singleMode.time(s, k); batchedMode.time(b, k); }
             progress.step(k + 1, spec.reps());
         }
         int requests = 0;
@@ -57,28 +64,28 @@ public final class EvalBench {
         for (int i = 0; i < items.size(); i++)
             for (int j = 0; j < batched.get(i).choices().size(); j++, requests++)
                 maxDiff = Math.max(maxDiff, Math.abs(batched.get(i).choices().get(j).loglik() - single.get(i).choices().get(j).loglik()));
-        double bs = median(b[0]), ss = median(s[0]), bc = median(b[1]), sc = median(s[1]);
+        double bs = min(b[0]), ss = min(s[0]), bc = min(b[1]), sc = min(s[1]);
         PerplexityResult ppl = perplexity(target, spec, Progress.NONE);
         return new EvalBenchResult(label, target.model().config().numLayers(), target.model().config().hiddenSize(),
                 target.model().config().vocabSize(), spec.tasks().stream().map(ZeroShotTask::id).toList(), items.size(), requests,
-                spec.batch().rows(), spec.batch().tokens(), spec.reps(),
+                spec.batch().rows(), spec.batch().tokens(), spec.reps(), tokenizeSeconds,
                 bs, requests / bs, bc, ss, requests / ss, sc, ss / bs, sc / bc, maxDiff,
                 spec.pplDataset(), ppl.window(), ppl.tokens(), ppl.seconds(), ppl.tokensPerSecond(), Engine.threads(), Engine.version());
     }
 
-    /** Wall and process CPU seconds of one scoring of every item, into out[0][k] and out[1][k]. */
-    private static void time(EvalTarget target, List<ChoiceItem> items, BatchShape shape, double[][] out, int k) {
-        long t0 = System.nanoTime(), c0 = processCpuNanos();
-        ZeroShot.scoreItems(target, items, shape, Progress.NONE);
-        out[0][k] = (System.nanoTime() - t0) / 1e9;
-        out[1][k] = (processCpuNanos() - c0) / 1e9;
+    private record Mode(EvalTarget target, List<ChoiceItem> items, List<List<ContinuationRequest>> requests, BatchShape shape, boolean shared) {
+        List<ItemScore> score() { return ZeroShot.scoreRequests(target, items, requests, shape, shared, Progress.NONE); }
+
+        /** Wall and process CPU seconds of scoring every request once, into out[0][k] and out[1][k]. */
+        void time(double[][] out, int k) {
+            long t0 = System.nanoTime(), c0 = processCpuNanos();
+            score();
+            out[0][k] = (System.nanoTime() - t0) / 1e9;
+            out[1][k] = (processCpuNanos() - c0) / 1e9;
+        }
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
+    private static double min(double[] v) { return Arrays.stream(v).min().orElseThrow(); }
 
     /** CPU time of the whole process (all engine threads): steadier than wall time on a shared machine. */
     private static long processCpuNanos() {

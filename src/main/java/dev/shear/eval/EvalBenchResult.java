@@ -4,15 +4,16 @@ import java.util.List;
 
 /**
  * Evaluation throughput on one model, both zero-shot modes measured in the same run: seconds are
- * medians over alternating repetitions of scoring every item.
+ * the fastest of alternating repetitions of scoring every request.
  *
+ * @param tokenizeSeconds     tokenizing every request (once, shared by both modes, outside the timings)
  * @param maxLoglikDifference largest |batched - single| log-likelihood: batching must not change scores
  * @param speedup             batched requests/s over single requests/s (wall time)
  * @param cpuSpeedup          the same from process CPU time (all threads), which load elsewhere disturbs less
  */
 public record EvalBenchResult(
         String model, int layers, int hidden, int vocab, List<String> tasks,
-        int items, int requests, int batchRows, int batchTokens, int reps,
+        int items, int requests, int batchRows, int batchTokens, int reps, double tokenizeSeconds,
         double batchedSeconds, double batchedRequestsPerSecond, double batchedCpuSeconds,
         double singleSeconds, double singleRequestsPerSecond, double singleCpuSeconds,
         double speedup, double cpuSpeedup, double maxLoglikDifference,

@@ -57,32 +57,45 @@ public final class ZeroShot {
 
     /** @param sharedContext compute each item's common prefix once, else every option is a row of its own */
     static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, boolean sharedContext, Progress progress) {
-        List<ContinuationRequest> requests = new ArrayList<>();
+        return scoreRequests(target, items, requests(target, items), batch, sharedContext, progress);
+    }
+
+    /** Every option tokenized as lm-evaluation-harness does, one list per item; an item's shared context is encoded once. */
+    static List<List<ContinuationRequest>> requests(EvalTarget target, List<ChoiceItem> items) {
+        List<List<ContinuationRequest>> out = new ArrayList<>(items.size());
+        for (ChoiceItem item : items) {
+            List<ContinuationRequest> group = new ArrayList<>();
+            Map<String, int[]> contexts = new HashMap<>();
+            for (ChoiceItem.Option o : item.options())
+                group.add(ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength(), contexts));
+            out.add(group);
+        }
+        return out;
+    }
+
+    /** Scores tokenized requests (from {@link #requests}) of the items. */
+    static List<ItemScore> scoreRequests(EvalTarget target, List<ChoiceItem> items, List<List<ContinuationRequest>> requests,
+                                         BatchShape batch, boolean sharedContext, Progress progress) {
         List<List<TokenWindow>> groups = new ArrayList<>();
         List<TokenWindow> rows = new ArrayList<>();
-        for (ChoiceItem item : items) {
-            List<TokenWindow> group = new ArrayList<>();
-            Map<String, int[]> contexts = new HashMap<>();
-            for (ChoiceItem.Option o : item.options()) {
-                ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength(), contexts);
-                requests.add(r);
-                group.add(r.window());
-            }
-            groups.add(group);
-            rows.addAll(group);
+        for (List<ContinuationRequest> group : requests) {
+            List<TokenWindow> windows = group.stream().map(ContinuationRequest::window).toList();
+            groups.add(windows);
+            rows.addAll(windows);
         }
         RowScore[] scores = sharedContext ? SharedPrefixScorer.score(target.model(), groups, batch, progress)
                 : SequenceScorer.score(target.model(), rows, batch, progress);
         List<ItemScore> out = new ArrayList<>(items.size());
         int k = 0;
-        for (ChoiceItem item : items) {
+        for (int i = 0; i < items.size(); i++) {
             List<ChoiceScore> choices = new ArrayList<>();
-            for (ChoiceItem.Option o : item.options()) {
-                ContinuationRequest r = requests.get(k);
+            for (int j = 0; j < items.get(i).options().size(); j++) {
+                ChoiceItem.Option o = items.get(i).options().get(j);
+                ContinuationRequest r = requests.get(i).get(j);
                 RowScore s = scores[k++];
                 choices.add(new ChoiceScore(s.logprob(), r.contTokens(), o.continuationChars(), o.choiceChars(), s.greedy(), r.truncated()));
             }
-            out.add(new ItemScore(item.index(), item.gold(), choices));
+            out.add(new ItemScore(items.get(i).index(), items.get(i).gold(), choices));
         }
         return out;
     }
