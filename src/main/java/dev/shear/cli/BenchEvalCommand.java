@@ -25,7 +25,7 @@ final class BenchEvalCommand implements Runnable {
     @Mixin CommonOptions common;
     @Option(names = "--model", description = "Model (default: stories260K); its tokenizer also feeds the random model.") Path model;
     @Option(names = "--tasks", split = ",", description = "Zero-shot tasks (default: all seven).") List<String> tasks;
-    @Option(names = "--items", defaultValue = "10", description = "First items of each task.") int items;
+    @Option(names = "--items", defaultValue = "5", description = "First items of each task.") int items;
     @Option(names = "--reps", defaultValue = "3", description = "Alternating timed repetitions of each mode (the fastest counts).") int reps;
     @Option(names = "--ppl-tokens", defaultValue = "8192", description = "Perplexity: first tokens of the WikiText-2 stream, in windows of 128.")
     int pplTokens;
