@@ -27,9 +27,9 @@ public final class EvalBench {
                 throw new IllegalArgumentException("bench: needs tasks, itemsPerTask >= 1, reps >= 1, pplWindow >= 2 and pplMaxTokens >= pplWindow");
         }
 
-        /** All seven tasks, three alternating repetitions, LLM-Pruner perplexity windows. */
+        /** All seven tasks batched as `eval zeroshot` batches them, three alternating repetitions, LLM-Pruner perplexity windows. */
         public static Spec defaults() {
-            return new Spec(List.of(ZeroShotTask.values()), 10, 3, BatchShape.of(64), "wikitext2", 128, 16_384);
+            return new Spec(List.of(ZeroShotTask.values()), 5, 3, ZeroShotSpec.all().batch(), "wikitext2", 128, 8192);
         }
 
         public Spec withItemsPerTask(int n) { return new Spec(tasks, n, reps, batch, pplDataset, pplWindow, pplMaxTokens); }
