@@ -66,8 +66,8 @@ public final class Ops {
      * Rotary position embedding on the first rotaryDim dims of each head; the rest pass through.
      *
      * @param x   (B, H, T, hd)
-     * @param cos (T, rotaryDim/2) for the positions of x
-     * @param sin (T, rotaryDim/2)
+     * @param cos (T, rotaryDim/2) for the positions of x, or (B, 1, T, rotaryDim/2) per row
+     * @param sin like cos
      */
     public static Tensor rope(Tensor x, Tensor cos, Tensor sin, boolean adjacent, int rotaryDim) {
         return compound("rope", Map.of("adjacent", adjacent, "rotary_dim", rotaryDim),
@@ -102,7 +102,7 @@ public final class Ops {
      * @param q    (B, H, T, hd)
      * @param k    (B, Hkv, S, hd)
      * @param v    (B, Hkv, S, hd)
-     * @param bias (T, S) additive mask
+     * @param bias (T, S) additive mask, or (B, 1, T, S) per row
      * @return (B, H, T, hd)
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias) {

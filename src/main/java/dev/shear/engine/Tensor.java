@@ -213,6 +213,24 @@ public final class Tensor {
         return s.floats(bias, dtype, queries, keys);
     }
 
+    /**
+     * Additive bias (B, 1, T, S + T) for rows that continue a padded cache of S slots: row r's
+     * queries see its first visible[r] slots, then the T new tokens causally; padding slots stay hidden.
+     */
+    public static Tensor forkedCausalBias(int[] visible, long cached, long queries, DType dtype) {
+        StepScope s = Engine.requireScope();
+        long keys = cached + queries;
+        float[] bias = new float[(int) (visible.length * queries * keys)];
+        Arrays.fill(bias, Float.NEGATIVE_INFINITY);
+        for (int r = 0; r < visible.length; r++)
+            for (int i = 0; i < queries; i++) {
+                int row = (int) ((r * queries + i) * keys);
+                Arrays.fill(bias, row, row + visible[r], 0f);                                 // the row's cached prefix
+                Arrays.fill(bias, (int) (row + cached), (int) (row + cached + i + 1), 0f);     // new tokens up to itself
+            }
+        return s.floats(bias, dtype, visible.length, 1, queries, keys);
+    }
+
     /** Marks a named op without changing the value; lets the tracer see semantic boundaries. */
     public Tensor mark(String kind, Map<String, Object> attrs, Tensor... others) {
         TraceRecorder tr = Engine.tracer();

@@ -31,8 +31,10 @@ public record BatchShape(int rows, int tokens, long attentionScores, long logits
     }
 
     /** Whether one more row of length t fits a pass that holds b rows, for a model with h heads and vocabulary v. */
-    boolean fits(int b, int t, int h, int v) {
-        long n = b + 1L;
-        return n <= rows && n * t <= tokens && n * h * (long) t * t <= attentionScores && n * t * (long) v <= logits;
+    boolean fits(int b, int t, int h, int v) { return fits(b + 1L, t, t, h, v); }
+
+    /** Whether a pass of n rows of the given query and key lengths fits; v = 0 for a pass without logits. */
+    boolean fits(long n, long queries, long keys, int h, int v) {
+        return n <= rows && n * queries <= tokens && n * h * queries * keys <= attentionScores && n * queries * v <= logits;
     }
 }

@@ -2,6 +2,8 @@ package dev.shear.eval;
 
 import dev.shear.io.Tokenizer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One option tokenized the way lm-evaluation-harness does it: trailing whitespace of the context
@@ -16,11 +18,16 @@ import java.util.Arrays;
 record ContinuationRequest(TokenWindow window, int contTokens, boolean truncated) {
 
     static ContinuationRequest of(Tokenizer tok, String context, String continuation, int contextLength) {
+        return of(tok, context, continuation, contextLength, new HashMap<>());
+    }
+
+    /** @param contexts encodings of the contexts seen so far: an item's options mostly share one */
+    static ContinuationRequest of(Tokenizer tok, String context, String continuation, int contextLength, Map<String, int[]> contexts) {
         int keep = trailingWhitespace(context);
         String ctx = context.substring(0, context.length() - keep);
         String cont = context.substring(context.length() - keep) + continuation;
         int[] whole = tok.encode(ctx + cont, true, false);
-        int[] ctxIds = tok.encode(ctx, true, false);
+        int[] ctxIds = contexts.computeIfAbsent(ctx, c -> tok.encode(c, true, false));
         if (whole.length <= ctxIds.length)
             throw new IllegalArgumentException("continuation \"" + cont + "\" adds no tokens after context \"" + abbreviate(ctx) + "\"");
         int[] contIds = Arrays.copyOfRange(whole, ctxIds.length, whole.length);

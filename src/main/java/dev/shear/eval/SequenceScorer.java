@@ -22,15 +22,11 @@ final class SequenceScorer {
 
     static RowScore[] score(CausalLm model, List<TokenWindow> rows, BatchShape shape, Progress progress) {
         int n = rows.size();
-        int context = model.config().maxSeqLen();
-        int heads = model.config().layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
+        int heads = heads(model);
         int vocab = model.config().vocabSize();
+        checkContext(model, rows);
         Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-            if (rows.get(i).inputLength() > context)
-                throw new IllegalArgumentException("eval: row of " + rows.get(i).inputLength() + " input tokens exceeds the context " + context);
-        }
+        for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -rows.get(i).inputLength()));
         RowScore[] out = new RowScore[n];
         int start = 0;
@@ -45,15 +41,25 @@ final class SequenceScorer {
         return out;
     }
 
+    /** The most attention heads of any layer: they size the attention scores of a pass. */
+    static int heads(CausalLm model) {
+        return model.config().layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
+    }
+
+    static void checkContext(CausalLm model, List<TokenWindow> rows) {
+        int context = model.config().maxSeqLen();
+        for (TokenWindow w : rows)
+            if (w.inputLength() > context)
+                throw new IllegalArgumentException("eval: row of " + w.inputLength() + " input tokens exceeds the context " + context);
+    }
+
     private static void scoreBatch(CausalLm model, List<TokenWindow> rows, Integer[] batch, int len, RowScore[] out) {
-        int[][] inputs = new int[batch.length][len];
-        int[][] targets = new int[batch.length][len];
+        int[][] inputs = new int[batch.length][];
+        int[][] targets = new int[batch.length][];
         for (int r = 0; r < batch.length; r++) {
             int[] t = rows.get(batch[r]).tokens();
-            Arrays.fill(inputs[r], PAD);
-            Arrays.fill(targets[r], PAD);
-            System.arraycopy(t, 0, inputs[r], 0, t.length - 1);
-            System.arraycopy(t, 1, targets[r], 0, t.length - 1);
+            inputs[r] = padded(t, 0, t.length - 1, len);
+            targets[r] = padded(t, 1, t.length, len);
         }
         double[] nll;
         long[] argmax;
@@ -62,16 +68,28 @@ final class SequenceScorer {
             nll = Ops.tokenNll(logits, s.tokens(targets)).toDoubles();                // (B, T)
             argmax = logits.argmax(-1).toLongs();                                     // (B, T)
         }
-        for (int r = 0; r < batch.length; r++) out[batch[r]] = sum(rows.get(batch[r]), targets[r], nll, argmax, r * len);
+        for (int r = 0; r < batch.length; r++) out[batch[r]] = sum(rows.get(batch[r]), 0, nll, argmax, r * len);
     }
 
-    /** Target j is token j+1 of the row, so scored tokens [first, n) are targets [first-1, n-1). */
-    private static RowScore sum(TokenWindow w, int[] targets, double[] nll, long[] argmax, int offset) {
+    /** tokens[from, to) right-padded to len. */
+    static int[] padded(int[] tokens, int from, int to, int len) {
+        int[] out = new int[len];
+        Arrays.fill(out, PAD);
+        System.arraycopy(tokens, from, out, 0, to - from);
+        return out;
+    }
+
+    /**
+     * Target j is token j+1 of the row, so scored tokens [first, n) are targets [first-1, n-1). The
+     * pass held the row's targets from `shift` on, starting at `offset` of its (rows x T) outputs.
+     */
+    static RowScore sum(TokenWindow w, int shift, double[] nll, long[] argmax, int offset) {
+        int[] t = w.tokens();
         double logprob = 0;
         boolean greedy = true;
-        for (int j = w.firstScored() - 1; j < w.tokens().length - 1; j++) {
-            logprob -= nll[offset + j];
-            greedy &= argmax[offset + j] == targets[j];
+        for (int j = w.firstScored() - 1; j < t.length - 1; j++) {
+            logprob -= nll[offset + j - shift];
+            greedy &= argmax[offset + j - shift] == t[j + 1];
         }
         return new RowScore(logprob, w.scored(), greedy);
     }

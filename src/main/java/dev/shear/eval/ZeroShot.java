@@ -1,6 +1,7 @@
 package dev.shear.eval;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,7 @@ import java.util.Map;
 /**
  * Zero-shot multiple-choice accuracy scored as lm-evaluation-harness does: every option is a
  * (context, continuation) request, scored by the summed log-likelihood of the continuation.
- * All requests of a task are batched together, longest first.
+ * All requests of a task are batched together; the options of an item share their context's pass.
  */
 public final class ZeroShot {
     private ZeroShot() {}
@@ -45,27 +46,56 @@ public final class ZeroShot {
         return out;
     }
 
-    /** Scores every option of every item; the result lists items in input order. */
+    /**
+     * Scores every option of every item; the result lists items in input order. A shape of one row
+     * per pass scores each option on its own (the baseline); otherwise each item's shared context
+     * runs once and its options continue from it.
+     */
     public static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, Progress progress) {
-        List<ContinuationRequest> requests = new ArrayList<>();
+        return scoreItems(target, items, batch, batch.rows() > 1, progress);
+    }
+
+    /** @param sharedContext compute each item's common prefix once, else every option is a row of its own */
+    static List<ItemScore> scoreItems(EvalTarget target, List<ChoiceItem> items, BatchShape batch, boolean sharedContext, Progress progress) {
+        return scoreRequests(target, items, requests(target, items), batch, sharedContext, progress);
+    }
+
+    /** Every option tokenized as lm-evaluation-harness does, one list per item; an item's shared context is encoded once. */
+    static List<List<ContinuationRequest>> requests(EvalTarget target, List<ChoiceItem> items) {
+        List<List<ContinuationRequest>> out = new ArrayList<>(items.size());
+        for (ChoiceItem item : items) {
+            List<ContinuationRequest> group = new ArrayList<>();
+            Map<String, int[]> contexts = new HashMap<>();
+            for (ChoiceItem.Option o : item.options())
+                group.add(ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength(), contexts));
+            out.add(group);
+        }
+        return out;
+    }
+
+    /** Scores tokenized requests (from {@link #requests}) of the items. */
+    static List<ItemScore> scoreRequests(EvalTarget target, List<ChoiceItem> items, List<List<ContinuationRequest>> requests,
+                                         BatchShape batch, boolean sharedContext, Progress progress) {
+        List<List<TokenWindow>> groups = new ArrayList<>();
         List<TokenWindow> rows = new ArrayList<>();
-        for (ChoiceItem item : items)
-            for (ChoiceItem.Option o : item.options()) {
-                ContinuationRequest r = ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength());
-                requests.add(r);
-                rows.add(r.window());
-            }
-        RowScore[] scores = SequenceScorer.score(target.model(), rows, batch, progress);
+        for (List<ContinuationRequest> group : requests) {
+            List<TokenWindow> windows = group.stream().map(ContinuationRequest::window).toList();
+            groups.add(windows);
+            rows.addAll(windows);
+        }
+        RowScore[] scores = sharedContext ? SharedPrefixScorer.score(target.model(), groups, batch, progress)
+                : SequenceScorer.score(target.model(), rows, batch, progress);
         List<ItemScore> out = new ArrayList<>(items.size());
         int k = 0;
-        for (ChoiceItem item : items) {
+        for (int i = 0; i < items.size(); i++) {
             List<ChoiceScore> choices = new ArrayList<>();
-            for (ChoiceItem.Option o : item.options()) {
-                ContinuationRequest r = requests.get(k);
+            for (int j = 0; j < items.get(i).options().size(); j++) {
+                ChoiceItem.Option o = items.get(i).options().get(j);
+                ContinuationRequest r = requests.get(i).get(j);
                 RowScore s = scores[k++];
                 choices.add(new ChoiceScore(s.logprob(), r.contTokens(), o.continuationChars(), o.choiceChars(), s.greedy(), r.truncated()));
             }
-            out.add(new ItemScore(item.index(), item.gold(), choices));
+            out.add(new ItemScore(items.get(i).index(), items.get(i).gold(), choices));
         }
         return out;
     }

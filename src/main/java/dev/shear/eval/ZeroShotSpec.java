@@ -17,9 +17,12 @@ public record ZeroShotSpec(List<ZeroShotTask> tasks, PromptTemplate template, in
         if (limit < 0) throw new IllegalArgumentException("zero-shot: limit " + limit + " must be >= 0 (0 = all items)");
     }
 
-    /** All seven tasks, stored prompts, every item, 8 rows per pass. */
+    /**
+     * All seven tasks, stored prompts, every item, up to 64 option rows per pass (an item's options
+     * share its context's pass; the shape's size limits still bound every pass).
+     */
     public static ZeroShotSpec all() {
-        return new ZeroShotSpec(List.of(ZeroShotTask.values()), PromptTemplate.STORED, 0, BatchShape.of(8), null);
+        return new ZeroShotSpec(List.of(ZeroShotTask.values()), PromptTemplate.STORED, 0, BatchShape.of(64), null);
     }
 
     public ZeroShotSpec withTasks(List<ZeroShotTask> t) { return new ZeroShotSpec(t, template, limit, batch, dataDir); }

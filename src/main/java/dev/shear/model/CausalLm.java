@@ -156,21 +156,44 @@ public final class CausalLm implements AutoCloseable {
     /** Logits (B, T, V) for token ids (B, T) from position 0. */
     public Tensor forward(Tensor tokens) { return forward(tokens, null); }
 
-    /** Logits for tokens that continue the cache's sequence; appends to the cache. */
+    /**
+     * Logits for tokens that continue the cache's sequence; appends to the cache. After a
+     * {@link KvCache#fork} each row continues at its own position; right padding of the new tokens
+     * may run past the context (it reuses the last position's rotation), real tokens must not.
+     */
     public Tensor forward(Tensor tokens, KvCache cache) {
+        return head(finalNorm(hidden(tokens, cache, false)));                             // (B, T, V)
+    }
+
+    /**
+     * Feeds tokens into the cache without computing logits: a prompt whose predictions are not
+     * needed. The last layer only adds its keys and values; its output would feed nothing.
+     */
+    public void prefill(Tensor tokens, KvCache cache) {
+        if (cache == null) throw new IllegalArgumentException("prefill needs a cache");
+        hidden(tokens, cache, true);
+    }
+
+    /** The residual stream after the last layer (B, T, D), or null when the last layer only filled the cache. */
+    private Tensor hidden(Tensor tokens, KvCache cache, boolean prefill) {
         long t = tokens.dim(1);
+        boolean forked = cache != null && cache.forked();
         int start = cache == null ? 0 : cache.length();
-        if (start + t > config.maxSeqLen())
+        if (forked) cache.checkStep();
+        else if (start + t > config.maxSeqLen())
             throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
         Tensor x = embedding().embed(tokens).upcast(computeDtype());                // (B, T, D)
-        Tensor bias = Tensor.causalBias(t, start + t, start, computeDtype());       // (T, start+T)
+        Tensor bias = forked ? Tensor.forkedCausalBias(cache.rowLengths(), start, t, computeDtype())   // (B, 1, T, start+T)
+                : Tensor.causalBias(t, start + t, start, computeDtype());           // (T, start+T)
+        int full = prefill ? blocks.size() - 1 : blocks.size();
         if (checkpointActivations && cache == null && !Engine.tracing()) {
             x = ActivationCheckpointing.forward(blocks, x, bias, embedding().requiresGrad());   // a trainable leaf answers true
         } else {
-            for (Block b : blocks) x = b.forward(x, start, bias, cache);
+            for (int i = 0; i < full; i++) x = blocks.get(i).forward(x, start, bias, cache);
         }
+        if (prefill) blocks.get(full).fillCache(x, start, cache);
         if (cache != null) cache.advance((int) t);
-        return head(finalNorm(x));                                                  // (B, T, V)
+        return prefill ? null : x;                                                  // (B, T, D)
     }
 
     private Tensor embedding() {
@@ -188,13 +211,24 @@ public final class CausalLm implements AutoCloseable {
         return config.tiedEmbeddings() ? x.linear(param("model.embed_tokens.weight"), null) : projection("lm_head").forward(x);
     }
 
-    /** Rotates (B, H, T, hd) heads for positions start..start+T-1. */
-    Tensor rope(Tensor x, int start, int layer) {
+    /** Rotates (B, H, T, hd) heads for positions start..start+T-1, or per row after a fork's lengths. */
+    Tensor rope(Tensor x, int start, KvCache cache, int layer) {
         int rd = config.rotaryDim(layer);
         Tensor[] cs = ropeTables.get(rd);
         long t = x.dim(2);
-        Tensor cos = cs[0].narrow(0, start, t), sin = cs[1].narrow(0, start, t);     // (T, rd/2)
-        return Ops.rope(x, cos, sin, config.ropeLayout() == RopeLayout.ADJACENT, rd);
+        boolean adjacent = config.ropeLayout() == RopeLayout.ADJACENT;
+        if (cache == null || !cache.forked()) {
+            Tensor cos = cs[0].narrow(0, start, t), sin = cs[1].narrow(0, start, t);     // (T, rd/2)
+            return Ops.rope(x, cos, sin, adjacent, rd);
+        }
+        int[] from = cache.rowLengths();
+        long[] pos = new long[(int) (from.length * t)];
+        for (int r = 0; r < from.length; r++)
+            for (int j = 0; j < t; j++) pos[(int) (r * t + j)] = Math.min(from[r] + j, config.maxSeqLen() - 1);
+        Tensor at = Engine.scope().longs(pos, pos.length);
+        Tensor cos = cs[0].take(at).reshape(from.length, 1, t, rd / 2);               // (B, 1, T, rd/2)
+        Tensor sin = cs[1].take(at).reshape(from.length, 1, t, rd / 2);
+        return Ops.rope(x, cos, sin, adjacent, rd);
     }
 
     /** A branch with no structures left: only the output bias, if any, remains. */

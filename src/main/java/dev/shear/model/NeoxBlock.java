@@ -27,6 +27,14 @@ final class NeoxBlock implements Block {
         return Ops.layerNorm(x, model.param(prefix + which + ".weight"), model.param(prefix + which + ".bias"), model.config().normEps());
     }
 
+    @Override public void fillCache(Tensor x, int start, KvCache cache) {
+        LayerWidths w = model.config().layer(layer);
+        if (w.numHeads() == 0) return;
+        Tensor qkv = model.projection(prefix + "attention.query_key_value").forward(norm(x, "input_layernorm"));   // (B, T, H*3*hd)
+        Tensor k = model.rope(Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 1), start, cache, layer);      // (B, H, T, hd)
+        cache.append(layer, k, Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 2));
+    }
+
     private Tensor attention(Tensor x, int start, Tensor bias, KvCache cache) {
         LayerWidths w = model.config().layer(layer);
         Projection dense = model.projection(prefix + "attention.dense");
@@ -35,8 +43,8 @@ final class NeoxBlock implements Block {
         Tensor q = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 0);             // (B, H, T, hd)
         Tensor k = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 1);
         Tensor v = Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 2);
-        q = model.rope(q, start, layer);
-        k = model.rope(k, start, layer);
+        q = model.rope(q, start, cache, layer);
+        k = model.rope(k, start, cache, layer);
         if (cache != null) {
             List<Tensor> kv = cache.append(layer, k, v);
             k = kv.get(0);

@@ -15,9 +15,9 @@ class EvalBenchTest {
     @Test void benchScoresTheSameRequestsBothWays() {
         assumeTrue(Stories260K.available(), "stories260K is not in the data folder");
         try (CausalLm model = Stories260K.model(DType.F32); Tokenizer tok = Stories260K.tokenizer()) {
-            EvalBench.Spec spec = new EvalBench.Spec(List.of(ZeroShotTask.HELLASWAG, ZeroShotTask.OPENBOOKQA), 3, BatchShape.of(8),
+            EvalBench.Spec spec = new EvalBench.Spec(List.of(ZeroShotTask.HELLASWAG, ZeroShotTask.OPENBOOKQA), 3, 1, BatchShape.of(8),
                     "tinystories", 128, 1024);
-            EvalBenchResult r = EvalBench.run(new EvalTarget(model, tok, ""), spec, Progress.NONE);
+            EvalBenchResult r = EvalBench.run("stories260K", new EvalTarget(model, tok, ""), spec, Progress.NONE);
             assertEquals(6, r.items());
             assertEquals(24, r.requests());
             // sums of ~20 fp32 log-probabilities of about -3: kernels for other shapes round differently
