@@ -20,6 +20,17 @@ public final class StepScope implements AutoCloseable {
 
     NDManager manager() { return manager; }
 
+    /**
+     * A copy in libtorch-owned memory. On CPU, DJL builds an array from Java data around a direct
+     * buffer that only the Java array object keeps alive: once it is closed the collector may free the
+     * buffer while views, the autograd graph or another store still read it (use-after-free).
+     */
+    static NDArray owned(NDArray fromJava) {
+        try (fromJava) {
+            return fromJava.duplicate();
+        }
+    }
+
     /** Where the tensors this scope creates live. */
     public Device device() { return Device.of(manager.getDevice()); }
 
@@ -31,15 +42,15 @@ public final class StepScope implements AutoCloseable {
             if (ids[i].length != t) throw new IllegalArgumentException("ragged token batch: row " + i + " has " + ids[i].length + ", expected " + t);
             for (int j = 0; j < t; j++) flat[i * t + j] = ids[i][j];
         }
-        return new Tensor(manager.create(flat, new Shape(b, t)));
+        return new Tensor(owned(manager.create(flat, new Shape(b, t))));
     }
 
     public Tensor longs(long[] values, long... shape) {
-        return new Tensor(manager.create(values, new Shape(shape)));
+        return new Tensor(owned(manager.create(values, new Shape(shape))));
     }
 
     public Tensor floats(float[] values, DType dtype, long... shape) {
-        NDArray a = manager.create(values, new Shape(shape));
+        NDArray a = owned(manager.create(values, new Shape(shape)));
         return new Tensor(dtype == DType.F32 ? a : a.toType(Tensor.djl(dtype), false));
     }
 
@@ -50,7 +61,7 @@ public final class StepScope implements AutoCloseable {
     }
 
     public Tensor scalar(double v, DType dtype) {
-        return dtype == DType.F64 ? new Tensor(manager.create(v)) : new Tensor(manager.create((float) v).toType(Tensor.djl(dtype), false));
+        return dtype == DType.F64 ? new Tensor(owned(manager.create(v))) : new Tensor(owned(manager.create((float) v)).toType(Tensor.djl(dtype), false));
     }
 
     public Tensor randn(DType dtype, float std, long... shape) {

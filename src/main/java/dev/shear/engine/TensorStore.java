@@ -43,7 +43,7 @@ public final class TensorStore implements AutoCloseable {
 
     /** A tensor held in another dtype than the store's (rope tables stay fp32 in an fp16 store). */
     public Tensor create(String name, HostTensor h, DType as) {
-        NDArray a = manager.create(h.data(), new Shape(h.shape()));
+        NDArray a = StepScope.owned(manager.create(h.data(), new Shape(h.shape())));
         if (as != DType.F32) {
             NDArray cast = a.toType(Tensor.djl(as), false);
             a.close();
