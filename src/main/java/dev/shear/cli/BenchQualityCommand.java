@@ -31,6 +31,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--seq", defaultValue = "128") int seq;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
+    @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700) or mixture (the recovery sources, uniformly).") String pruneData;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
 
     private QualityBench bench;
@@ -57,7 +58,9 @@ final class BenchQualityCommand implements Runnable {
         LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
         PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
                 List.of(), 0.15, 4, 0, seed);
-        QualityBench.Pruned p = bench.prune(s);
+        if (!pruneData.equals("tinystories") && !pruneData.equals("mixture"))
+            throw new IllegalArgumentException("--prune-data: expected tinystories or mixture, got '" + pruneData + "'");
+        QualityBench.Pruned p = bench.prune(s, pruneData.equals("mixture"));
         int trained = p.result().trainSteps();
         try (CausalLm c = p.model()) { row(m.cliName(), ratio, seed, "none", trained, c, p); }
         Map<String, Object> a;

@@ -55,7 +55,7 @@ final class BenchRecoveryCommand implements Runnable {
                 LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, LhspgSettings.Mode.PAPER);
                 PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
                         List.of(), 0.15, 4, 0, seed);
-                QualityBench.Pruned p = bench.prune(s);
+                QualityBench.Pruned p = bench.prune(s, false);
                 for (String mode : modes) {
                     if (bench.done(key(m, mode, ratio, seed))) continue;
                     try (CausalLm c = p.model()) {

@@ -66,11 +66,11 @@ final class QualityBench {
     CausalLm fresh() { return CausalLm.fromWeights(original.config(), original.weights(), DType.F32); }
 
     /**
-     * Prunes a fresh copy on TinyStories lines below 2700. KDA (magnitude proxy, no randomness) runs
+     * Prunes a fresh copy on TinyStories lines below 2700 (or the recovery mixture, uniformly). KDA (magnitude proxy, no randomness) runs
      * once and protects the same groups for every method, tuned on the validation lines 2700-3000.
      */
-    Pruned prune(PruneSettings s) {
-        List<Corpus> train = List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0));
+    Pruned prune(PruneSettings s, boolean mixture) {
+        List<Corpus> train = mixture ? recoverySources : List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0));
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
         try (CausalLm model = fresh()) {
