@@ -32,6 +32,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
     @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700) or mixture (the recovery sources, uniformly).") String pruneData;
+    @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
 
     private QualityBench bench;
@@ -54,7 +55,7 @@ final class BenchQualityCommand implements Runnable {
     }
 
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
-        if (bench.done(key(m.cliName(), ratio, seed, "b"))) return;
+        if (budgets.stream().allMatch(b -> bench.done(key(m.cliName(), ratio, seed, b)))) return;
         LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
         PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
                 List.of(), 0.15, 4, 0, seed);
@@ -62,12 +63,13 @@ final class BenchQualityCommand implements Runnable {
             throw new IllegalArgumentException("--prune-data: expected tinystories or mixture, got '" + pruneData + "'");
         QualityBench.Pruned p = bench.prune(s, pruneData.equals("mixture"));
         int trained = p.result().trainSteps();
-        try (CausalLm c = p.model()) { row(m.cliName(), ratio, seed, "none", trained, c, p); }
-        Map<String, Object> a;
-        try (CausalLm c = p.model()) {                       // (a): pruning-time + recovery steps equal for all
+        if (budgets.contains("none")) try (CausalLm c = p.model()) { row(m.cliName(), ratio, seed, "none", trained, c, p); }
+        Map<String, Object> a = null;
+        if (budgets.contains("a")) try (CausalLm c = p.model()) {   // (a): pruning-time + recovery steps equal for all
             bench.recover(c, recovery(seed, recoverySteps + pruneSteps - trained));
             a = row(m.cliName(), ratio, seed, "a", pruneSteps + recoverySteps, c, p);
         }
+        if (!budgets.contains("b")) return;
         if (trained == pruneSteps && a != null) {            // progressive: (b) is the very same run
             bench.copy(a, key(m.cliName(), ratio, seed, "b"));
             return;
