@@ -13,6 +13,8 @@ public enum Method {
     LORASHEAR_ACCUMULATED("lorashear-accumulated", true),
     /** LHSPG whose selection uses Wanda-sp scores ranked per layer, the strongest one-shot signal (method.md 11.3). */
     LORASHEAR_ACTIVATION("lorashear-activation", true),
+    /** LHSPG whose selection uses FLAP's fluctuation scores with per-layer standardised global ranking. */
+    LORASHEAR_FLUCTUATION("lorashear-fluctuation", true),
     /** The released optimizer's behaviour: linear decay of W and B rows, no absorption or projection. */
     REFERENCE("reference", true),
     LORASHEAR_ONESHOT("lorashear-oneshot", false),
@@ -40,7 +42,8 @@ public enum Method {
     public boolean progressive() { return progressive; }
 
     public boolean needsCalibration() {
-        return this == WANDA_SP || this == FLAP || this == LLM_PRUNER || this == LLM_PRUNER_VECTOR || this == LORASHEAR_ACTIVATION;
+        return this == WANDA_SP || this == FLAP || this == LLM_PRUNER || this == LLM_PRUNER_VECTOR || this == LORASHEAR_ACTIVATION
+                || this == LORASHEAR_FLUCTUATION;
     }
 
     public static Method parse(String name) {
@@ -57,7 +60,7 @@ public enum Method {
             case LORASHEAR_ACTIVATION, WANDA_SP -> new WandaSpSaliency();
             case LLM_PRUNER -> new TaylorSaliency(false);
             case LLM_PRUNER_VECTOR -> new TaylorSaliency(true);
-            case FLAP -> new FlapSaliency();
+            case FLAP, LORASHEAR_FLUCTUATION -> new FlapSaliency();
             case MAGNITUDE -> new MagnitudeSaliency();
             case RANDOM -> new RandomSaliency(seed);
         };

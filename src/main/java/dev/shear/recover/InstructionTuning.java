@@ -79,7 +79,8 @@ public final class InstructionTuning {
         }
 
         @Override public boolean afterStep(long k) {
-            if ((k + 1) % Math.max(1, s.evalEvery()) != 0) return true;
+            // the last step is always measured, or training after the last evaluation would be discarded
+            if ((k + 1) % Math.max(1, s.evalEvery()) != 0 && k + 1 != s.steps()) return true;
             double vl = valLoss(model, val, s);
             valLosses.add(vl);
             if (vl < best) {

@@ -1,0 +1,167 @@
+package dev.shear.cli;
+
+import dev.shear.engine.DType;
+import dev.shear.engine.HostTensor;
+import dev.shear.eval.EvalTarget;
+import dev.shear.eval.Perplexity;
+import dev.shear.eval.PerplexitySpec;
+import dev.shear.io.Corpus;
+import dev.shear.io.DataPaths;
+import dev.shear.io.LoadedModel;
+import dev.shear.io.ModelFolder;
+import dev.shear.io.SourceSpec;
+import dev.shear.io.Tokenizer;
+import dev.shear.lora.Checkpointer;
+import dev.shear.lora.LoraConfig;
+import dev.shear.model.CausalLm;
+import dev.shear.model.ModelConfig;
+import dev.shear.prune.KnowledgeDistribution;
+import dev.shear.prune.PruneRun;
+import dev.shear.prune.PruneSettings;
+import dev.shear.prune.StructureSet;
+import dev.shear.recover.DynamicRecovery;
+import dev.shear.recover.RecoverySettings;
+import dev.shear.recover.Validation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the quality benchmarks share: stories260K and its tokenizer, the default recovery mixture
+ * with the dense model's perplexity on it, pruning with one KDA result for every method, and
+ * evaluated rows appended to a JSONL file (rows already there are skipped, so a run resumes).
+ */
+final class QualityBench {
+    /** A pruned model kept on the host, so each recovery setting starts from the same weights. */
+    record Pruned(ModelConfig config, Map<String, HostTensor> weights, PruneRun.Result result) {
+        CausalLm model() { return CausalLm.fromWeights(config, weights, DType.F32); }
+    }
+
+    final Tokenizer tok;
+    final LoadedModel original;
+    final List<Corpus> recoverySources = new ArrayList<>();
+    final Map<String, Double> referencePpl;
+    private final Path out;
+    private final int pplTokens;
+    private Set<Integer> kdaKeep;
+
+    QualityBench(Path out, int pplTokens, RecoverySettings measure) {
+        this.out = out;
+        this.pplTokens = pplTokens;
+        Path model = DataPaths.stories260K();
+        original = ModelFolder.load(model);
+        tok = ModelFolder.loadTokenizer(model, null);
+        for (SourceSpec s : RecoverySpec.load(null).sources(null)) recoverySources.add(Corpus.load(s, tok, 64));
+        try (CausalLm dense = fresh()) {
+            referencePpl = DynamicRecovery.measure(dense, recoverySources, measure);
+        }
+    }
+
+    CausalLm fresh() { return CausalLm.fromWeights(original.config(), original.weights(), DType.F32); }
+
+    /**
+     * Prunes a fresh copy on TinyStories lines below 2700 (or the recovery mixture, uniformly). KDA (magnitude proxy, no randomness) runs
+     * once and protects the same groups for every method, tuned on the validation lines 2700-3000.
+     */
+    Pruned prune(PruneSettings s, boolean mixture) {
+        List<Corpus> train = mixture ? recoverySources : List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0));
+        List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
+        KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
+        try (CausalLm model = fresh()) {
+            StructureSet traced = PruneJob.structures(model, s);
+            if (kdaKeep == null) kdaKeep = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null).unprunableGroups();
+            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, Batches.uniform(train, s.batch(), s.seqLen(), s.seed()),
+                    probe, Checkpointer.NONE, null);
+            try (CausalLm c = o.compact()) {
+                return new Pruned(c.config(), c.toHost(), o.result());
+            }
+        }
+    }
+
+    /** Dynamic (or static) recovery on the default mixture, no early stop, nothing checkpointed. */
+    void recover(CausalLm model, RecoverySettings s) {
+        if (s.stepsPerRound() <= 0) return;
+        DynamicRecovery.RoundStore none = new DynamicRecovery.RoundStore() {
+            @Override public Checkpointer loop(int round) { return Checkpointer.NONE; }
+            @Override public Checkpointer rounds() { return Checkpointer.NONE; }
+        };
+        DynamicRecovery.run(model, recoverySources, referencePpl, s, none, null);
+    }
+
+    static RecoverySettings recovery(int rounds, int stepsPerRound, int batch, int seq, double lr, long seed, boolean dynamic) {
+        return new RecoverySettings(rounds, stepsPerRound, batch, seq, lr, 5, 0.05, 0.1, -1.0, 64,
+                new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed), 0, seed, dynamic);
+    }
+
+    /** True when a row with these key fields is already in the file. */
+    boolean done(Map<String, Object> key) {
+        if (!Files.exists(out)) return false;
+        try {
+            for (String line : Files.readAllLines(out)) {
+                if (line.isBlank()) continue;
+                Map<?, ?> row = Json.MAPPER.readValue(line, Map.class);
+                if (key.entrySet().stream().allMatch(e -> same(e.getValue(), row.get(e.getKey())))) return true;
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(out + ": " + e.getMessage());
+        }
+        return false;
+    }
+
+    private static boolean same(Object want, Object got) {
+        if (want instanceof Number a && got instanceof Number b) return a.doubleValue() == b.doubleValue();
+        return want.equals(got);
+    }
+
+    /**
+     * Evaluates the model (TinyStories validation and held-out lines, WikiText-2 and PTB under the
+     * llm-pruner protocol) and appends the key, the extra fields and the metrics as one line.
+     */
+    void row(Map<String, Object> key, CausalLm m, Map<String, Object> extra) {
+        if (done(key)) return;
+        save(measure(key, m, extra));
+    }
+
+    /** Appends a copy of an evaluated row under another key (the same model reached by two budgets). */
+    void copy(Map<String, Object> row, Map<String, Object> key) {
+        if (done(key)) return;
+        Map<String, Object> r = new LinkedHashMap<>(row);
+        r.putAll(key);
+        save(r);
+    }
+
+    Map<String, Object> measure(Map<String, Object> key, CausalLm m, Map<String, Object> extra) {
+        EvalTarget t = new EvalTarget(m, tok, "");
+        Map<String, Object> r = new LinkedHashMap<>(key);
+        r.putAll(extra);
+        r.put("params", m.numParams());
+        r.put("achieved_ratio", 1.0 - (double) m.numParams() / original.weights().values().stream().mapToLong(HostTensor::numel).sum());
+        r.put("tinystories_val", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.TRAIN_END, DefaultData.VALIDATION_END), dev.shear.eval.Progress.NONE).ppl());
+        r.put("tinystories_heldout", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), dev.shear.eval.Progress.NONE).ppl());
+        for (String ds : List.of("wikitext2", "ptb")) r.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), pplTokens, dev.shear.eval.Progress.NONE).ppl());
+        return r;
+    }
+
+    void save(Map<String, Object> row) {
+        System.out.println(Json.string(row).replace("\n", " "));
+        try {
+            Files.createDirectories(out.toAbsolutePath().getParent());
+            Files.writeString(out, Json.MAPPER.writeValueAsString(row).replace("\n", "").replaceAll("\\s+", " ") + "\n",
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IllegalStateException(out + ": " + e.getMessage());
+        }
+    }
+
+    static Map<String, Object> key(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+}
