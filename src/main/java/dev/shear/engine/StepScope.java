@@ -31,14 +31,17 @@ public final class StepScope implements AutoCloseable {
             if (ids[i].length != t) throw new IllegalArgumentException("ragged token batch: row " + i + " has " + ids[i].length + ", expected " + t);
             for (int j = 0; j < t; j++) flat[i * t + j] = ids[i][j];
         }
+        HostTraffic.upload(flat.length);
         return new Tensor(manager.create(flat, new Shape(b, t)));
     }
 
     public Tensor longs(long[] values, long... shape) {
+        HostTraffic.upload(values.length);
         return new Tensor(manager.create(values, new Shape(shape)));
     }
 
     public Tensor floats(float[] values, DType dtype, long... shape) {
+        HostTraffic.upload(values.length);
         NDArray a = manager.create(values, new Shape(shape));
         return new Tensor(dtype == DType.F32 ? a : a.toType(Tensor.djl(dtype), false));
     }
@@ -50,6 +53,7 @@ public final class StepScope implements AutoCloseable {
     }
 
     public Tensor scalar(double v, DType dtype) {
+        HostTraffic.upload(1);
         return dtype == DType.F64 ? new Tensor(manager.create(v)) : new Tensor(manager.create((float) v).toType(Tensor.djl(dtype), false));
     }
 
