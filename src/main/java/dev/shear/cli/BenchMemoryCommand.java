@@ -119,7 +119,7 @@ final class BenchMemoryCommand implements Runnable {
     }
 
     private void train(CausalLm model) {
-        LoraAdapters ad = LoraAdapters.insert(model, Phase.RECOVERY.defaultLora(rank));
+        LoraAdapters ad = LoraAdapters.insert(model, Phase.LORA_STEP.defaultLora(rank));
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             TokenBatch b = batch(model.config());
             for (int k = 0; k < steps; k++) TrainStep.run(ad, opt, List.of(b), 1e-4);
@@ -135,7 +135,7 @@ final class BenchMemoryCommand implements Runnable {
     }
 
     private void report(ModelConfig cfg, double measuredMib) {
-        Phase p = phase.equals("lora") ? Phase.RECOVERY : Phase.EVALUATION;
+        Phase p = phase.equals("lora") ? Phase.LORA_STEP : Phase.EVALUATION;
         boolean streamed = choice.streamed() && !wholeLoad;
         Workload w = new Workload(cfg, p, batch, seq, modelOptions.baseDtype(), modelOptions.checkpointActivations,
                 p.defaultLora(rank), false, streamed);

@@ -33,12 +33,14 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
     @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700) or mixture (the recovery sources, uniformly).") String pruneData;
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
+    @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
 
     private QualityBench bench;
 
     @Override public void run() {
         common.apply();
+        if (label != null && methods.size() != 1) throw new IllegalArgumentException("--label needs exactly one --methods entry");
         bench = new QualityBench(out, pplTokens, recovery(0, 1));
         try (CausalLm dense = bench.fresh()) {
             row("dense", 0, 0, "none", 0, dense, null);
@@ -55,7 +57,7 @@ final class BenchQualityCommand implements Runnable {
     }
 
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
-        if (budgets.stream().allMatch(b -> bench.done(key(m.cliName(), ratio, seed, b)))) return;
+        if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
         LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
         PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
                 List.of(), 0.15, 4, 0, seed);
@@ -63,22 +65,24 @@ final class BenchQualityCommand implements Runnable {
             throw new IllegalArgumentException("--prune-data: expected tinystories or mixture, got '" + pruneData + "'");
         QualityBench.Pruned p = bench.prune(s, pruneData.equals("mixture"));
         int trained = p.result().trainSteps();
-        if (budgets.contains("none")) try (CausalLm c = p.model()) { row(m.cliName(), ratio, seed, "none", trained, c, p); }
+        if (budgets.contains("none")) try (CausalLm c = p.model()) { row(name(m), ratio, seed, "none", trained, c, p); }
         Map<String, Object> a = null;
         if (budgets.contains("a")) try (CausalLm c = p.model()) {   // (a): pruning-time + recovery steps equal for all
             bench.recover(c, recovery(seed, recoverySteps + pruneSteps - trained));
-            a = row(m.cliName(), ratio, seed, "a", pruneSteps + recoverySteps, c, p);
+            a = row(name(m), ratio, seed, "a", pruneSteps + recoverySteps, c, p);
         }
         if (!budgets.contains("b")) return;
         if (trained == pruneSteps && a != null) {            // progressive: (b) is the very same run
-            bench.copy(a, key(m.cliName(), ratio, seed, "b"));
+            bench.copy(a, key(name(m), ratio, seed, "b"));
             return;
         }
         try (CausalLm c = p.model()) {                       // (b): the same post-pruning recovery
             bench.recover(c, recovery(seed, recoverySteps));
-            row(m.cliName(), ratio, seed, "b", trained + recoverySteps, c, p);
+            row(name(m), ratio, seed, "b", trained + recoverySteps, c, p);
         }
     }
+
+    private String name(Method m) { return label != null ? label : m.cliName(); }
 
     /** Two rounds of dynamic recovery splitting the steps. */
     private dev.shear.recover.RecoverySettings recovery(long seed, int steps) {

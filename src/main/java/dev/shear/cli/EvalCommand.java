@@ -28,6 +28,7 @@ final class EvalCommand implements Runnable {
     @Command(name = "ppl", description = "Perplexity under a named protocol.", mixinStandardHelpOptions = true)
     static final class Ppl implements Runnable {
         @Mixin CommonOptions common;
+        @Mixin ModelOptions modelOptions;
         @Option(names = "--model", description = "Model path (default: stories260K).") Path model;
         @Option(names = "--tokenizer") Path tokenizer;
         @Option(names = {"--dataset", "--data"}, defaultValue = "tinystories", description = "wikitext2, ptb, tinystories or a text file.") String dataset;
@@ -43,7 +44,7 @@ final class EvalCommand implements Runnable {
             common.apply();
             PerplexityProtocol p = PerplexityProtocol.parse(protocol);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer); Progress bar = new Progress("ppl " + dataset, 1)) {
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions); Progress bar = new Progress("ppl " + dataset, 1)) {
                 PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.update(done, total))
                         : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.update(done, total));
                 bar.close();
@@ -57,6 +58,7 @@ final class EvalCommand implements Runnable {
     @Command(name = "zeroshot", description = "The seven zero-shot tasks, scored as lm-evaluation-harness does.", mixinStandardHelpOptions = true)
     static final class ZeroShotCmd implements Runnable {
         @Mixin CommonOptions common;
+        @Mixin ModelOptions modelOptions;
         @Option(names = "--model") Path model;
         @Option(names = "--tokenizer") Path tokenizer;
         @Option(names = "--tasks", split = ",", description = "boolq,piqa,hellaswag,winogrande,arc_easy,arc_challenge,openbookqa (default: all).") List<String> tasks;
@@ -72,7 +74,7 @@ final class EvalCommand implements Runnable {
                 for (String s : tasks) t.add(ZeroShotTask.parse(s));
                 spec = spec.withTasks(t);
             }
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
                 ZeroShotResult r;
                 try (Progress bar = new Progress("zero-shot", 1)) {
                     r = ZeroShot.evaluate(target(lm), spec, (done, total) -> bar.update(done, total));

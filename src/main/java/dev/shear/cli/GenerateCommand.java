@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", description = "Generate text from a prompt (greedy with --temperature 0).", mixinStandardHelpOptions = true)
 final class GenerateCommand implements Runnable {
     @Mixin CommonOptions common;
+    @Mixin ModelOptions modelOptions;
     @Option(names = "--model", description = "A llama2.c .bin checkpoint or a Hugging Face folder (default: stories260K).") Path model;
     @Option(names = "--tokenizer", description = "Tokenizer file, if not beside the model.") Path tokenizer;
     @Option(names = "--prompt", defaultValue = "", description = "Prompt text; empty starts from BOS.") String prompt;
@@ -19,7 +20,7 @@ final class GenerateCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
             int[] ids = lm.tokenizer().encode(prompt, true, false);
             Sampler sampler = Sampler.nucleus(temperature, topP, common.seed);
             int eos = lm.tokenizer().eosId();

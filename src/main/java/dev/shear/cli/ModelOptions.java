@@ -6,9 +6,8 @@ import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /**
- * How a command builds its model: base precision and activation checkpointing. A mixin for commands
- * that build models themselves (bench memory); commands loading through {@link LoadedLm} take it once
- * LoadedLm passes {@link #baseDtype()} and {@link #configure} on.
+ * How a command builds its model: base precision and activation checkpointing. A mixin for the
+ * commands that compute (prune, recover, eval, generate, bench memory); {@link LoadedLm#open} applies it.
  */
 final class ModelOptions {
     @Option(names = "--base-dtype", defaultValue = "fp32", paramLabel = "fp32|fp16",

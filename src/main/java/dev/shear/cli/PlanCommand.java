@@ -39,7 +39,8 @@ final class PlanCommand implements Runnable {
         for (Phase p : st.phases()) printPhase(cfg, p, gpu, budget);
         System.out.println("GiB, binary units. activations: kept from the forward until the step ends; workspace: transient at the peak"
                 + (gpu ? "; runtime on a GPU is assumed (CUDA context, kernels, allocator slack), not measured." : "."));
-        if (!gpu) System.out.println("On the CPU, host memory (loader map, snapshots) shares the pool and is included in the peak.");
+        System.out.println(gpu ? "host: Java heap beside the device (weight copies for scoring, loader map); -Xmx must cover it (SHEAR_JAVA_OPTS)."
+                : "On the CPU, host memory (loader map, weight copies for scoring) shares the pool and is included in the peak.");
     }
 
     private void printPhase(ModelConfig cfg, Phase p, boolean gpu, long budget) {

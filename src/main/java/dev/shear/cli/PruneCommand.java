@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
 @Command(name = "prune", description = "Structurally prune a model to a parameter ratio and save the compact model.", mixinStandardHelpOptions = true)
 final class PruneCommand implements Runnable {
     @Mixin CommonOptions common;
+    @Mixin ModelOptions modelOptions;
     @Option(names = "--model", description = "Model path (default: stories260K).") Path model;
     @Option(names = "--tokenizer") Path tokenizer;
     @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
@@ -57,7 +58,7 @@ final class PruneCommand implements Runnable {
         Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
         if (!resume) Files2.deleteTree(ckptDir);
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
             PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, false).result();
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);

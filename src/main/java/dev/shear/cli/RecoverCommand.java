@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true)
 final class RecoverCommand implements Runnable {
     @Mixin CommonOptions common;
+    @Mixin ModelOptions modelOptions;
     @Option(names = "--model", required = true, description = "The pruned model.") Path model;
     @Option(names = "--reference", description = "The original model (default: stories260K).") Path reference;
     @Option(names = "--spec", description = "Recovery spec YAML (default: the built-in spec, see README).") Path spec;
@@ -21,7 +22,7 @@ final class RecoverCommand implements Runnable {
         RecoverySpec s = RecoverySpec.load(spec);
         Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
         if (!resume) Files2.deleteTree(ckpt);
-        try (LoadedLm pruned = LoadedLm.open(model, null); LoadedLm ref = LoadedLm.open(reference, null)) {
+        try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions); LoadedLm ref = LoadedLm.open(reference, null, modelOptions)) {
             RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt);
             for (DynamicRecovery.RoundLog l : r.pretrain().rounds())
                 System.out.printf("round %d: weights %s, ppl %s -> %s%n", l.round(), fmt(l.weights()), fmt(l.pplBefore()), fmt(l.pplAfter()));

@@ -42,14 +42,17 @@ public final class StepScope implements AutoCloseable {
             if (ids[i].length != t) throw new IllegalArgumentException("ragged token batch: row " + i + " has " + ids[i].length + ", expected " + t);
             for (int j = 0; j < t; j++) flat[i * t + j] = ids[i][j];
         }
+        HostTraffic.upload(flat.length);
         return new Tensor(owned(manager.create(flat, new Shape(b, t))));
     }
 
     public Tensor longs(long[] values, long... shape) {
+        HostTraffic.upload(values.length);
         return new Tensor(owned(manager.create(values, new Shape(shape))));
     }
 
     public Tensor floats(float[] values, DType dtype, long... shape) {
+        HostTraffic.upload(values.length);
         NDArray a = owned(manager.create(values, new Shape(shape)));
         return new Tensor(dtype == DType.F32 ? a : a.toType(Tensor.djl(dtype), false));
     }
@@ -61,6 +64,7 @@ public final class StepScope implements AutoCloseable {
     }
 
     public Tensor scalar(double v, DType dtype) {
+        HostTraffic.upload(1);
         return dtype == DType.F64 ? new Tensor(owned(manager.create(v))) : new Tensor(owned(manager.create((float) v)).toType(Tensor.djl(dtype), false));
     }
 

@@ -203,14 +203,19 @@ public final class Tensor {
         return out;
     }
 
-    /** Lower-triangular causal mask as an additive bias: 0 on and below the diagonal offset, -inf above. */
+    /**
+     * Lower-triangular causal mask as an additive bias: 0 on and below the diagonal offset, -inf above.
+     * Built on the scope's device from two index ranges, so a forward uploads nothing but its tokens.
+     */
     public static Tensor causalBias(long queries, long keys, long offset, DType dtype) {
-        StepScope s = Engine.requireScope();
-        float[] bias = new float[(int) (queries * keys)];
-        for (int i = 0; i < queries; i++)
-            for (int j = 0; j < keys; j++)
-                if (j > i + offset) bias[(int) (i * keys + j)] = Float.NEGATIVE_INFINITY;
-        return s.floats(bias, dtype, queries, keys);
+        NDManager m = Engine.requireScope().manager();
+        try (NDArray rows = m.arange(0f, (float) queries, 1f, DataType.FLOAT32).reshape(queries, 1).add(offset);
+             NDArray cols = m.arange(0f, (float) keys, 1f, DataType.FLOAT32).reshape(1, keys);
+             NDArray above = cols.gt(rows);                                               // (queries, keys)
+             NDArray ninf = m.full(new Shape(queries, keys), Float.NEGATIVE_INFINITY, djl(dtype));
+             NDArray zero = m.zeros(new Shape(queries, keys), djl(dtype))) {
+            return new Tensor(NDArrays.where(above, ninf, zero));
+        }
     }
 
     /**
@@ -297,13 +302,18 @@ public final class Tensor {
     }
 
     public void assign(float[] values) {
-        if (dtype() == DType.F32) { nd.set(values); return; }
+        if (dtype() == DType.F32) {
+            HostTraffic.upload(values.length);
+            nd.set(values);
+            return;
+        }
         StepScope s = Engine.requireScope();
         assign(s.floats(values, dtype(), shape()));
     }
 
     public void assign(double[] values) {
         StepScope s = Engine.requireScope();
+        HostTraffic.upload(values.length);
         ai.djl.ndarray.NDArray src = s.manager().create(values, new Shape(shape()));
         nd.set(new NDIndex("..."), dtype() == DType.F64 ? src : src.toType(djl(dtype()), false));
     }
@@ -311,14 +321,19 @@ public final class Tensor {
     // ---- to host ----------------------------------------------------------------------------------------------
 
     public float[] toFloats() {
+        HostTraffic.download(numel());
         return nd.getDataType() == DataType.FLOAT32 ? nd.toFloatArray() : nd.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     public double[] toDoubles() {
+        HostTraffic.download(numel());
         return nd.getDataType() == DataType.FLOAT64 ? nd.toDoubleArray() : nd.toType(DataType.FLOAT64, false).toDoubleArray();
     }
 
-    public long[] toLongs() { return nd.toType(DataType.INT64, false).toLongArray(); }
+    public long[] toLongs() {
+        HostTraffic.download(numel());
+        return nd.toType(DataType.INT64, false).toLongArray();
+    }
 
     public double item() { return toDoubles()[0]; }
 

@@ -43,6 +43,7 @@ public final class TensorStore implements AutoCloseable {
 
     /** A tensor held in another dtype than the store's (rope tables stay fp32 in an fp16 store). */
     public Tensor create(String name, HostTensor h, DType as) {
+        HostTraffic.upload(h.data().length);
         NDArray a = StepScope.owned(manager.create(h.data(), new Shape(h.shape())));
         if (as != DType.F32) {
             NDArray cast = a.toType(Tensor.djl(as), false);
@@ -79,6 +80,7 @@ public final class TensorStore implements AutoCloseable {
      */
     private void copyChunk(NDArray flat, long at, int count, ByteBuffer staging) {
         // a CPU array made from a direct buffer aliases it, so it must be closed before the buffer is reused
+        HostTraffic.upload(count);
         try (NDArray chunk = manager.create(staging, new Shape(count), DataType.FLOAT32)) {
             flat.set(new NDIndex(at + ":" + (at + count)), chunk);
         }

@@ -3,7 +3,8 @@ package dev.shear.plan;
 /**
  * Predicted peak memory of one workload, in bytes, split by what holds it.
  *
- * @param weights     frozen base weights in their stored dtype, plus rotary tables
+ * @param weights     frozen base weights in their stored dtype, plus rotary tables (twice in recovery:
+ *                    the unpruned reference model is loaded too)
  * @param lora        adapter parameters and their gradients (fp32)
  * @param optimizer   AdamW moments (fp32)
  * @param activations tensors kept from the forward pass until the step ends

@@ -64,7 +64,7 @@ public final class Calibration {
             for (TokenBatch b : batches) {
                 try (StepScope s = Engine.openScope(model.store()); GradientTape tape = GradientTape.record()) {
                     Tensor logits = model.forward(s.tokens(b.inputs()));
-                    Tensor w = s.floats(flatten(b.weights()), model.dtype(), b.weights().length, b.weights()[0].length);
+                    Tensor w = s.floats(flatten(b.weights()), model.computeDtype(), b.weights().length, b.weights()[0].length);
                     tape.backward(Ops.crossEntropy(logits, s.tokens(b.targets()), w));
                 }
             }

@@ -1,6 +1,5 @@
 package dev.shear.prune;
 
-import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
@@ -62,7 +61,7 @@ public final class Compactor {
             shapes.put(e.getKey(), t.shape());
         }
         ModelConfig compact = WidthInference.infer(cfg, shapes);
-        return CausalLm.fromWeights(compact, out, model.dtype() == DType.F64 ? DType.F64 : DType.F32);
+        return CausalLm.fromWeights(compact, out, model.dtype());                  // an fp16 base stays fp16
     }
 
     /** Drops rows then columns. */
