@@ -1,8 +1,6 @@
 package dev.shear.cli;
 
-import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
-import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import java.nio.file.Path;
@@ -58,9 +56,7 @@ final class BenchQualityCommand implements Runnable {
 
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
         if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
-        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
-        PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
-                List.of(), 0.15, 4, 0, seed);
+        PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
         if (!pruneData.equals("tinystories") && !pruneData.equals("mixture"))
             throw new IllegalArgumentException("--prune-data: expected tinystories or mixture, got '" + pruneData + "'");
         QualityBench.Pruned p = bench.prune(s, pruneData.equals("mixture"));

@@ -4,7 +4,6 @@ import dev.shear.io.DataPaths;
 import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
-import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import dev.shear.recover.AlpacaTemplate;
@@ -52,9 +51,7 @@ final class BenchRecoveryCommand implements Runnable {
         for (long seed : seeds)
             for (double ratio : ratios) {
                 if (modes.stream().allMatch(mode -> bench.done(key(m, mode, ratio, seed)))) continue;
-                LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, LhspgSettings.Mode.PAPER);
-                PruneSettings s = new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq,
-                        List.of(), 0.15, 4, 0, seed);
+                PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
                 QualityBench.Pruned p = bench.prune(s, false);
                 for (String mode : modes) {
                     if (bench.done(key(m, mode, ratio, seed))) continue;

@@ -16,6 +16,8 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.prune.KnowledgeDistribution;
+import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.StructureSet;
@@ -82,6 +84,12 @@ final class QualityBench {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }
         }
+    }
+
+    /** The benchmarks' pruning settings: KDA done once by {@link #prune}, LoRA with the paper's defaults, no checkpoints. */
+    static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq) {
+        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        return new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq, List.of(), 0.15, 4, 0, seed);
     }
 
     /** Dynamic (or static) recovery on the default mixture, no early stop, nothing checkpointed. */

@@ -10,11 +10,9 @@ import dev.shear.engine.GradientTape;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.model.Architecture;
 import dev.shear.model.CausalLm;
-import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
-import dev.shear.model.RopeLayout;
+import dev.shear.testing.SmallModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -26,26 +24,15 @@ class CheckpointedGradientsTest {
     static final List<String> BASE = List.of("model.embed_tokens.weight", "model.layers.1.self_attn.q_proj.bias",
             "model.layers.0.mlp.down_proj.bias", "model.layers.1.input_layernorm.weight", "model.norm.weight");
 
-    static ModelConfig llama() {
-        return ModelConfig.llama(16, 24, 3, 4, 2, 32, 16, false).withBiases(true, true)
-                .withLayers(List.of(new LayerWidths(4, 2, 4, 24), new LayerWidths(2, 1, 4, 12), new LayerWidths(4, 4, 4, 20)));
-    }
-
-    static ModelConfig neox() {
-        List<LayerWidths> layers = List.of(new LayerWidths(4, 4, 4, 32), new LayerWidths(2, 2, 4, 16));
-        return new ModelConfig(Architecture.NEOX, 16, 32, 16, layers, 1e-5, 10000, RopeLayout.HALF, 0.5,
-                false, true, true, true, true, 0, 2);
-    }
-
     /** fp32, LoRA on every projection plus trainable base tensors (embedding included): measured max diff 0 (bit-identical). */
     @Test void llamaGradientsAreIdenticalWithAndWithoutCheckpointing() {
-        double diff = maxRelativeDifference(llama(), LoraConfig.ALL_TARGETS, BASE);
+        double diff = maxRelativeDifference(SmallModels.llamaPerLayer(), LoraConfig.ALL_TARGETS, BASE);
         System.out.println("llama checkpointed vs plain gradients: max relative difference " + diff);
         assertTrue(diff <= 1e-6, "max relative difference " + diff);
     }
 
     @Test void neoxGradientsAreIdenticalWithAndWithoutCheckpointing() {
-        double diff = maxRelativeDifference(neox(), List.of("qkv", "dense", "h_to_4h", "4h_to_h"),
+        double diff = maxRelativeDifference(SmallModels.neoxPerLayer(), List.of("qkv", "dense", "h_to_4h", "4h_to_h"),
                 List.of("gpt_neox.embed_in.weight", "gpt_neox.layers.0.input_layernorm.bias"));
         System.out.println("neox checkpointed vs plain gradients: max relative difference " + diff);
         assertTrue(diff <= 1e-6, "max relative difference " + diff);
@@ -67,10 +54,10 @@ class CheckpointedGradientsTest {
      * matches if both passes saw the same masks.
      */
     @Test void checkpointedDropoutGradientsMatchFiniteDifferences() {
-        try (CausalLm model = CausalLm.random(llama(), 7, DType.F64)) {
+        try (CausalLm model = CausalLm.random(SmallModels.llamaPerLayer(), 7, DType.F64)) {
             model.setCheckpointActivations(true);
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(LoraConfig.ALL_TARGETS, 2, 4, 0.3, 3));
-            randomizeB(ad);
+            GradientCheckTest.randomizeB(ad);
             ad.setTraining(true);
             List<Tensor> ps = ad.trainable();
             double[][] analytic = gradients(model, ad, ps);
@@ -92,7 +79,7 @@ class CheckpointedGradientsTest {
     private static double maxRelativeDifference(ModelConfig cfg, List<String> targets, List<String> base) {
         try (CausalLm model = CausalLm.random(cfg, 7, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(targets, 2, 4, 0, 3));
-            randomizeB(ad);
+            GradientCheckTest.randomizeB(ad);
             List<Tensor> checked = new ArrayList<>(ad.trainable());
             for (String n : base) checked.add(model.param(n));
             for (Tensor t : checked) t.requireGrad(true);
@@ -112,7 +99,7 @@ class CheckpointedGradientsTest {
     }
 
     private static float[] trainedAdapters(boolean checkpoint, List<Double> losses) {
-        try (CausalLm model = CausalLm.random(llama(), 7, DType.F32)) {
+        try (CausalLm model = CausalLm.random(SmallModels.llamaPerLayer(), 7, DType.F32)) {
             model.setCheckpointActivations(checkpoint);
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(LoraConfig.ALL_TARGETS, 2, 4, 0, 3));
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
@@ -125,17 +112,6 @@ class CheckpointedGradientsTest {
                 out = grown;
             }
             return out;
-        }
-    }
-
-    static void randomizeB(LoraAdapters ad) {
-        Random rnd = new Random(5);
-        try (StepScope s = Engine.openScope(ad.store())) {
-            for (LoraLinear l : ad.modules().values()) {
-                double[] b = new double[(int) l.loraB().numel()];
-                for (int i = 0; i < b.length; i++) b[i] = rnd.nextGaussian() * 0.1;
-                l.loraB().assign(b);
-            }
         }
     }
 

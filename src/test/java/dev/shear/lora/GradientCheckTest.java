@@ -48,7 +48,7 @@ class GradientCheckTest {
         }
     }
 
-    private static void randomizeB(LoraAdapters ad) {
+    static void randomizeB(LoraAdapters ad) {
         Random rnd = new Random(5);
         try (StepScope s = Engine.openScope(ad.store())) {
             for (LoraLinear l : ad.modules().values()) {

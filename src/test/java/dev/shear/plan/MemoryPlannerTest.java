@@ -11,9 +11,8 @@ import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.Architecture;
 import dev.shear.model.CausalLm;
-import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
-import dev.shear.model.RopeLayout;
+import dev.shear.testing.SmallModels;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,19 +22,8 @@ import org.junit.jupiter.api.Test;
  * per-layer widths and for NeoX with partial rotary, fp32 and fp16 bases.
  */
 class MemoryPlannerTest {
-    static ModelConfig llama() {
-        return ModelConfig.llama(16, 24, 3, 4, 2, 32, 16, false).withBiases(true, true)
-                .withLayers(List.of(new LayerWidths(4, 2, 4, 24), new LayerWidths(2, 1, 4, 12), new LayerWidths(4, 4, 4, 20)));
-    }
-
-    static ModelConfig neox() {
-        List<LayerWidths> layers = List.of(new LayerWidths(4, 4, 4, 32), new LayerWidths(2, 2, 4, 16));
-        return new ModelConfig(Architecture.NEOX, 16, 32, 16, layers, 1e-5, 10000, RopeLayout.HALF, 0.5,
-                false, true, true, true, true, 0, 2);
-    }
-
     @Test void weightLoraAndOptimizerTermsEqualWhatTheModelHolds() {
-        for (ModelConfig cfg : List.of(llama(), neox())) {
+        for (ModelConfig cfg : List.of(SmallModels.llamaPerLayer(), SmallModels.neoxPerLayer())) {
             for (DType base : List.of(DType.F32, DType.F16)) {
                 for (Phase p : List.of(Phase.LHSPG, Phase.LORA_STEP)) {
                     LoraConfig lora = neoxTargets(cfg, p.defaultLora(4));
@@ -60,7 +48,7 @@ class MemoryPlannerTest {
 
     /** Recovery also loads the unpruned reference; LHSPG holds two fp32 host copies, KDA one, evaluation none. */
     @Test void stagesAddTheirReferenceModelAndHostCopies() {
-        ModelConfig cfg = llama();
+        ModelConfig cfg = SmallModels.llamaPerLayer();
         long params;
         try (CausalLm m = CausalLm.random(cfg, 1, DType.F32)) { params = m.numParams(); }
         MemoryEstimate step = estimate(cfg, Phase.LORA_STEP), rec = estimate(cfg, Phase.RECOVERY);
