@@ -90,16 +90,36 @@ public final class Tensor {
     public Tensor sub(Tensor o) { return op("sub", nd.sub(o.nd), o); }
     public Tensor mul(Tensor o) { return op("mul", nd.mul(o.nd), o); }
     public Tensor div(Tensor o) { return op("div", nd.div(o.nd), o); }
-    public Tensor add(double v) { return op("add_scalar", nd.add(v)); }
-    public Tensor mul(double v) { return op("scale", nd.mul(v)); }
+    public Tensor add(double v) {
+        try (NDArray c = constant(v)) { return op("add_scalar", nd.add(c)); }
+    }
+
+    public Tensor mul(double v) {
+        try (NDArray c = constant(v)) { return op("scale", nd.mul(c)); }
+    }
     public Tensor neg() { return op("neg", nd.neg()); }
     public Tensor exp() { return op("exp", nd.exp()); }
     public Tensor log() { return op("log", nd.log()); }
     public Tensor sqrt() { return op("sqrt", nd.sqrt()); }
-    public Tensor pow(double e) { return op("pow", nd.pow(e)); }
+    public Tensor pow(double e) {
+        try (NDArray c = constant(e)) { return op("pow", nd.pow(c)); }
+    }
     public Tensor square() { return op("square", nd.square()); }
     public Tensor abs() { return op("abs", nd.abs()); }
-    public Tensor maximum(double v) { return op("maximum", nd.maximum(v)); }
+    public Tensor maximum(double v) {
+        try (NDArray c = constant(v)) { return op("maximum", nd.maximum(c)); }
+    }
+
+    /**
+     * A 0-dim constant in libtorch-owned memory. DJL's ops taking a Java number build the scalar around
+     * a direct buffer and close it at once, while autograd may have saved it for backward (mul, pow,
+     * maximum): once the collector frees the buffer, backward reads freed memory (engine-notes, trap of
+     * StepScope.owned). Closing this handle is safe: autograd keeps libtorch's own reference.
+     */
+    private NDArray constant(double v) {
+        NDArray java = nd.getDataType() == DataType.FLOAT64 ? nd.getManager().create(v) : nd.getManager().create((float) v);
+        return StepScope.owned(java);
+    }
 
     /** Matrix product with broadcasting over leading axes. */
     public Tensor matmul(Tensor o) { return op("matmul", nd.matMul(o.nd), o); }
@@ -164,7 +184,11 @@ public final class Tensor {
     public Tensor silu() { return op("silu", nd.mul(Activation.sigmoid(nd))); }
     public Tensor tanh() { return op("tanh", nd.tanh()); }
     /** Exact (erf) GELU, as GPT-NeoX uses. */
-    public Tensor gelu() { return op("gelu", nd.mul(nd.div(Math.sqrt(2.0)).erf().add(1.0)).mul(0.5)); }
+    public Tensor gelu() {
+        try (NDArray invSqrt2 = constant(1 / Math.sqrt(2.0)); NDArray one = constant(1.0); NDArray half = constant(0.5)) {
+            return op("gelu", nd.mul(nd.mul(invSqrt2).erf().add(one)).mul(half));
+        }
+    }
     public Tensor argmax(int axis) { return op("argmax", nd.argMax(axis)); }
 
     // ---- layout ---------------------------------------------------------------------------------------
@@ -301,20 +325,23 @@ public final class Tensor {
         nd.set(new NDIndex("..."), o.nd);
     }
 
+    /**
+     * Copies the values into this tensor's own memory. Not DJL's set(Buffer): on the CPU it makes the
+     * tensor alias a direct buffer that only this Java object keeps alive (engine-notes, StepScope.owned).
+     */
     public void assign(float[] values) {
-        if (dtype() == DType.F32) {
-            HostTraffic.upload(values.length);
-            nd.set(values);
-            return;
+        if (values.length != numel()) throw new IllegalArgumentException("assign: " + values.length + " values into " + Arrays.toString(shape()));
+        HostTraffic.upload(values.length);
+        try (NDArray src = StepScope.owned(nd.getManager().create(values, new Shape(shape())));
+             NDArray cast = dtype() == DType.F32 ? null : src.toType(djl(dtype()), false)) {
+            nd.set(new NDIndex("..."), cast == null ? src : cast);      // a copy into this tensor's own memory
         }
-        StepScope s = Engine.requireScope();
-        assign(s.floats(values, dtype(), shape()));
     }
 
     public void assign(double[] values) {
         StepScope s = Engine.requireScope();
         HostTraffic.upload(values.length);
-        ai.djl.ndarray.NDArray src = s.manager().create(values, new Shape(shape()));
+        ai.djl.ndarray.NDArray src = StepScope.owned(s.manager().create(values, new Shape(shape())));
         nd.set(new NDIndex("..."), dtype() == DType.F64 ? src : src.toType(djl(dtype()), false));
     }
 
