@@ -25,4 +25,20 @@ final class Batches {
             return List.of(TokenBatch.causal(rows));
         };
     }
+
+    /** Each row's source drawn with the current weights; step k's rows depend on (seed, k, weights). */
+    static TrainingLoop.BatchSource weighted(List<Corpus> sources, int batch, int seqLen, long seed, java.util.function.Supplier<double[]> weights) {
+        return k -> {
+            Random rnd = new Random(seed * 1_000_003L + k * 7919L + 17);
+            double[] w = weights.get();
+            int[][] rows = new int[batch][];
+            for (int i = 0; i < batch; i++) {
+                double u = rnd.nextDouble();
+                int s = 0;
+                while (s < w.length - 1 && (u -= w[s]) >= 0) s++;
+                rows[i] = Packing.row(sources.get(s).train(), seqLen + 1, rnd);
+            }
+            return List.of(TokenBatch.causal(rows));
+        };
+    }
 }

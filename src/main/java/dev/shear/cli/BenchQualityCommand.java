@@ -1,6 +1,7 @@
 package dev.shear.cli;
 
 import dev.shear.model.CausalLm;
+import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import java.nio.file.Path;
@@ -28,8 +29,11 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
+    @Option(names = "--prune-steps", description = "LoRA steps of a progressive pruning run, at least warm-up + periods x period length; LoRA keeps training after the last period (default: exactly the schedule).") Integer pruneRunSteps;
+    @Option(names = "--prune-lr", description = "Peak LoRA learning rate while pruning (default: --lr).") Double pruneLr;
+    @Option(names = "--prune-lr-shape", defaultValue = "cosine", description = "LR schedule while pruning: cosine or constant (warm up over T_w, then hold).") String pruneLrShape;
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
-    @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700) or mixture (the recovery sources, uniformly).") String pruneData;
+    @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700), mixture (the recovery sources, uniformly) or dynamic (the recovery sources, re-weighted at each LHSPG period by what its removal costs each source).") String pruneData;
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
@@ -56,10 +60,10 @@ final class BenchQualityCommand implements Runnable {
 
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
         if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
-        PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
-        if (!pruneData.equals("tinystories") && !pruneData.equals("mixture"))
-            throw new IllegalArgumentException("--prune-data: expected tinystories or mixture, got '" + pruneData + "'");
-        QualityBench.Pruned p = bench.prune(s, pruneData.equals("mixture"));
+        PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
+                LhspgSettings.LrShape.parse(pruneLrShape));
+        if (pruneRunSteps != null && m.progressive()) s = s.withTrainSteps(pruneRunSteps);
+        QualityBench.Pruned p = bench.prune(s, QualityBench.PruneData.parse(pruneData));
         int trained = p.result().trainSteps();
         if (budgets.contains("none")) try (CausalLm c = p.model()) { row(name(m), ratio, seed, "none", trained, c, p); }
         Map<String, Object> a = null;

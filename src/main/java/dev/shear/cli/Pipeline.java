@@ -88,12 +88,14 @@ final class Pipeline {
         PipelineConfig.Prune p = cfg.prune();
         Method m = Method.parse(p.method());
         LhspgSettings l = new LhspgSettings(p.warmup(), p.periods(), p.periodLength(), 0.0,
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(p.lrShape()));
+        PruneJob.PruneData data = p.data().equals("tinystories") ? PruneJob.PruneData.of(List.of(DefaultData.tinyTrain()))
+                : PruneJob.recoveryMixture(cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()));
         PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
                 p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment());
         Engine.seed(cfg.seed());
         try (LoadedLm lm = LoadedLm.open(model, null)) {
-            PruneRun.Result r = PruneJob.run(lm, s, List.of(DefaultData.tinyTrain()), dir.resolve("pruned"),
+            PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),
                     new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), false).result();
             log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
                     100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));

@@ -24,10 +24,12 @@ final class PruneCommand implements Runnable {
     @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
     @Option(names = "--method", defaultValue = "lorashear",
             description = "lorashear (best variant), lorashear-paper, lorashear-accumulated, lorashear-activation, reference, lorashear-oneshot, llm-pruner, llm-pruner-vector, wanda-sp, flap, magnitude, random.") String method;
-    @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field); default: TinyStories lines [0, 2700).") List<Path> data;
-    @Option(names = "--warmup", defaultValue = "20", description = "LHSPG warm-up steps T_w.") int warmup;
-    @Option(names = "--periods", defaultValue = "5", description = "LHSPG periods P.") int periods;
-    @Option(names = "--period-length", defaultValue = "20", description = "LHSPG period length T_p.") int periodLength;
+    @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field), sampled uniformly; default: the recovery mixture (TinyStories lines [0, 2700), Wikipedia, C4, Gutenberg).") List<Path> data;
+    @Option(names = "--warmup", defaultValue = "5", description = "LHSPG warm-up steps T_w (default ${DEFAULT-VALUE}).") int warmup;
+    @Option(names = "--periods", defaultValue = "2", description = "LHSPG periods P (default ${DEFAULT-VALUE}).") int periods;
+    @Option(names = "--period-length", defaultValue = "10", description = "LHSPG period length T_p (default ${DEFAULT-VALUE}).") int periodLength;
+    @Option(names = "--lr-shape", defaultValue = "constant",
+            description = "LR schedule while pruning: constant (warm up over T_w, then hold; default) or cosine.") String lrShape;
     @Option(names = "--steps", description = "LoRA steps while pruning (default: warm-up + periods x period length).") Integer steps;
     @Option(names = "--epsilon", defaultValue = "0.0", description = "Half-space projection epsilon.") double epsilon;
     @Option(names = "--lr", defaultValue = "1e-3") double lr;
@@ -47,14 +49,18 @@ final class PruneCommand implements Runnable {
         common.apply();
         Method m = Method.parse(method);
         LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, epsilon,
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(lrShape));
         List<Double> kda = new ArrayList<>();
         if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
         PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
                 lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound));
-        List<SourceSpec> specs = new ArrayList<>();
-        if (data == null) specs.add(DefaultData.tinyTrain());
-        else for (Path p : data) specs.add(DefaultData.file(p));
+        PruneJob.PruneData specs;
+        if (data == null) specs = PruneJob.recoveryMixture(null);
+        else {
+            List<SourceSpec> files = new ArrayList<>();
+            for (Path p : data) files.add(DefaultData.file(p));
+            specs = PruneJob.PruneData.of(files);
+        }
         Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
         if (!resume) Files2.deleteTree(ckptDir);

@@ -27,10 +27,21 @@ final class PruneJob {
 
     record Output(PruneRun.Result result, Path modelDir) {}
 
-    static Output run(LoadedLm lm, PruneSettings s, List<SourceSpec> data, Path out, Checkpointer ckpt, boolean quiet) {
+    /** The training data by default: the recovery spec's sources, uniformly, so pruning-time and recovery steps see the same text. */
+    static PruneData recoveryMixture(Path specFile) {
+        RecoverySpec spec = RecoverySpec.load(specFile);
+        return new PruneData(spec.sources(specFile), spec.pretrain().minTokens());
+    }
+
+    /** Text to prune on: sources sampled uniformly, paragraphs shorter than minTokens dropped. */
+    record PruneData(List<SourceSpec> sources, int minTokens) {
+        static PruneData of(List<SourceSpec> sources) { return new PruneData(sources, 0); }
+    }
+
+    static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, boolean quiet) {
         Tokenizer tok = lm.tokenizer();
         List<Corpus> train = new ArrayList<>();
-        for (SourceSpec spec : data) train.add(Corpus.load(spec, tok, 0));
+        for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
         TrainingLoop.BatchSource batches = Batches.uniform(train, s.batch(), s.seqLen(), s.seed());
         // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
         List<int[]> all = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();

@@ -21,7 +21,9 @@ import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.StructureSet;
+import dev.shear.lora.TrainingLoop;
 import dev.shear.recover.DynamicRecovery;
+import dev.shear.recover.MixtureWeights;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
 import java.io.IOException;
@@ -51,11 +53,13 @@ final class QualityBench {
     final Map<String, Double> referencePpl;
     private final Path out;
     private final int pplTokens;
+    private final RecoverySettings measureSettings;
     private Set<Integer> kdaKeep;
 
     QualityBench(Path out, int pplTokens, RecoverySettings measure) {
         this.out = out;
         this.pplTokens = pplTokens;
+        this.measureSettings = measure;
         Path model = DataPaths.stories260K();
         original = ModelFolder.load(model);
         tok = ModelFolder.loadTokenizer(model, null);
@@ -67,19 +71,48 @@ final class QualityBench {
 
     CausalLm fresh() { return CausalLm.fromWeights(original.config(), original.weights(), DType.F32); }
 
+    /** Training data while pruning. */
+    enum PruneData {
+        /** TinyStories lines below 2700. */
+        TINYSTORIES,
+        /** The recovery sources, uniformly. */
+        MIXTURE,
+        /** The recovery sources, re-weighted at each LHSPG period by what that period's removal costs each source. */
+        DYNAMIC;
+
+        static PruneData parse(String s) {
+            for (PruneData d : values()) if (d.name().equalsIgnoreCase(s)) return d;
+            throw new IllegalArgumentException("--prune-data: expected tinystories, mixture or dynamic, got '" + s + "'");
+        }
+    }
+
     /**
-     * Prunes a fresh copy on TinyStories lines below 2700 (or the recovery mixture, uniformly). KDA (magnitude proxy, no randomness) runs
-     * once and protects the same groups for every method, tuned on the validation lines 2700-3000.
+     * Prunes a fresh copy. KDA (magnitude proxy, no randomness) runs once and protects the same groups
+     * for every method, tuned on the validation lines 2700-3000.
      */
-    Pruned prune(PruneSettings s, boolean mixture) {
-        List<Corpus> train = mixture ? recoverySources : List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0));
+    Pruned prune(PruneSettings s, PruneData data) {
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
+        double[] weights = new double[recoverySources.size()];
+        java.util.Arrays.fill(weights, 1.0 / weights.length);
+        TrainingLoop.BatchSource batches = switch (data) {
+            case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.batch(), s.seqLen(), s.seed());
+            case MIXTURE -> Batches.uniform(recoverySources, s.batch(), s.seqLen(), s.seed());
+            case DYNAMIC -> Batches.weighted(recoverySources, s.batch(), s.seqLen(), s.seed(), () -> weights);
+        };
+        java.util.function.BiConsumer<CausalLm, List<dev.shear.prune.StructureRef>> preview = data != PruneData.DYNAMIC ? null : (m, chosen) -> {
+            Map<String, Double> ppl = DynamicRecovery.measure(m, recoverySources, measureSettings);
+            double[] d = new double[weights.length];
+            for (int i = 0; i < d.length; i++) {
+                String n = recoverySources.get(i).name();
+                d[i] = ppl.get(n) / referencePpl.get(n) - 1;
+            }
+            System.arraycopy(MixtureWeights.compute(d, measureSettings.tau(), measureSettings.floor()), 0, weights, 0, d.length);
+        };
         try (CausalLm model = fresh()) {
             StructureSet traced = PruneJob.structures(model, s);
             if (kdaKeep == null) kdaKeep = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null).unprunableGroups();
-            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, Batches.uniform(train, s.batch(), s.seqLen(), s.seed()),
-                    probe, Checkpointer.NONE, null);
+            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, batches, probe, Checkpointer.NONE, null, preview);
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }
@@ -88,7 +121,12 @@ final class QualityBench {
 
     /** The benchmarks' pruning settings: KDA done once by {@link #prune}, LoRA with the paper's defaults, no checkpoints. */
     static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq) {
-        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        return settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq, LhspgSettings.LrShape.COSINE);
+    }
+
+    static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq,
+                                  LhspgSettings.LrShape shape) {
+        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, shape);
         return new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq, List.of(), 0.15, 4, 0, seed);
     }
 

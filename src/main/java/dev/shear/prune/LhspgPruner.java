@@ -34,6 +34,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private Map<String, HostTensor> initial;
     private int period;
     private java.util.function.Function<CausalLm, Calibration> calibrator;
+    private java.util.function.BiConsumer<CausalLm, List<StructureRef>> preview;
 
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
@@ -51,6 +52,16 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     /** Recomputes calibration statistics at each selection, for activation-aware saliencies. */
     public LhspgPruner withCalibrator(java.util.function.Function<CausalLm, Calibration> c) {
         this.calibrator = c;
+        return this;
+    }
+
+    /**
+     * Shows each period's selection, already removed, to a consumer before the period starts (the
+     * weights are restored bit-exactly afterwards): e.g. to weight the training data by what the
+     * removal will cost each source.
+     */
+    public LhspgPruner withPreview(java.util.function.BiConsumer<CausalLm, List<StructureRef>> p) {
+        this.preview = p;
         return this;
     }
 
@@ -78,7 +89,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
             else decayActive(t);
         }
         keepPrunedZero();
-        if (t == s.periodLength() - 1) endPeriod();
+        if (t == s.periodLength() - 1 && kk <= s.totalSteps()) endPeriod();   // LoRA may train on after the last period
         return true;
     }
 
@@ -92,6 +103,15 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
             pool.removeAll(pruned);
             if (want == 0 || pool.isEmpty()) continue;
             chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), Math.min(want, pool.size()), saliency.ranking()));
+        }
+        if (preview != null && !chosen.isEmpty()) {
+            Map<String, HostTensor> saved = Masking.snapshot(model, ad, set, chosen);
+            Masking.zero(model, ad, set, chosen);
+            try {
+                preview.accept(model, List.copyOf(chosen));
+            } finally {
+                Masking.restore(model, ad, saved);
+            }
         }
         active.addAll(chosen);
         log.add(new PeriodLog(period, List.copyOf(chosen), new ArrayList<>()));

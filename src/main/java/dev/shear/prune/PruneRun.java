@@ -40,6 +40,13 @@ public final class PruneRun {
      */
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener) {
+        return run(model, set, s, data, probe, ckpt, listener, null);
+    }
+
+    /** @param preview for progressive methods, sees each period's selection removed before the period trains (may be null) */
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
+                              java.util.function.BiConsumer<CausalLm, List<StructureRef>> preview) {
         long t0 = System.nanoTime();
         List<LayerWidths> before = model.config().layers();
         KnowledgeDistribution.Result kda = null;
@@ -57,6 +64,7 @@ public final class PruneRun {
             LoraAdapters ad = LoraAdapters.insert(model, s.lora());
             LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.lhspg(), s.method().saliency(s.seed()));
             if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
+            if (preview != null) pruner.withPreview(preview);
             trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
             periods = pruner.log();
             steps = s.trainSteps();
@@ -122,10 +130,16 @@ public final class PruneRun {
     private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
                                       TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
-            LrSchedule sched = new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
-            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed(), 3);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, schedule(s, steps), s.checkpointEvery(), s.seed(), 3);
             return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt);
         }
+    }
+
+    /** The pruning run's learning rate: LHSPG's CONSTANT shape holds the peak after warming up over T_w (at most 10 steps). */
+    static LrSchedule schedule(PruneSettings s, int steps) {
+        if (s.method().progressive() && s.lhspg().lr() == LhspgSettings.LrShape.CONSTANT)
+            return new LrSchedule(s.lr(), Math.max(1, Math.min(10, s.lhspg().warmupSteps())), Math.max(1, steps), 1.0);
+        return new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
     }
 
     private static Calibration calibrate(CausalLm model, TrainingLoop.BatchSource data, PruneSettings s, boolean gradients) {

@@ -33,15 +33,24 @@ public record PruneSettings(Method method, double ratio, LhspgSettings lhspg, in
     }
 
     public static PruneSettings defaults(Method method, double ratio, long seed) {
-        LhspgSettings l = new LhspgSettings(20, 5, 20, 0.0, method == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+        LhspgSettings l = new LhspgSettings(5, 2, 10, 0.0, method == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER,
+                LhspgSettings.LrShape.CONSTANT);
         return new PruneSettings(method, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), 1e-3, 8, 256,
                 List.of(0.2, 0.5), 0.15, 4, 25, seed);
     }
 
     public PruneSettings withMethod(Method m) {
         LhspgSettings l = new LhspgSettings(lhspg.warmupSteps(), lhspg.periods(), lhspg.periodLength(), lhspg.epsilon(),
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER);
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, lhspg.lr());
         return new PruneSettings(m, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align);
+    }
+
+    public PruneSettings withLhspg(LhspgSettings l) {
+        return new PruneSettings(method, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align);
+    }
+
+    public PruneSettings withTrainSteps(int steps) {
+        return new PruneSettings(method, ratio, lhspg, steps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align);
     }
 
     public PruneSettings withKda(List<Double> ratios) {

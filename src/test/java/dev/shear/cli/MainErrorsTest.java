@@ -45,6 +45,18 @@ class MainErrorsTest {
         assertTrue(r[1].contains("ratoi") && r[1].contains("c.yaml"), r[1]);
     }
 
+    @Test void badPruneDataAndLrShapeAreNamedBeforeAnyOutput(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "prune: {data: books}\n");
+        String[] r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals("1", r[0]);
+        assertEquals("shear: " + cfg + ": prune.data 'books': expected mixture or tinystories", r[1].strip());
+        Files.writeString(cfg, "prune: {lr_shape: linear}\n");
+        r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals("shear: " + cfg + ": prune.lr_shape 'linear': expected constant or cosine", r[1].strip());
+        assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
+    }
+
     @Test void yamlSyntaxErrorIsOneLineWithItsPosition(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("c.yaml");
         Files.writeString(cfg, "prune:\n  ratio: 0.2\n   warmup: 3\n");

@@ -1,0 +1,71 @@
+package dev.shear.prune;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.shear.engine.DType;
+import dev.shear.engine.HostTensor;
+import dev.shear.lora.AdamW;
+import dev.shear.lora.AdamWConfig;
+import dev.shear.lora.LoraAdapters;
+import dev.shear.lora.LoraConfig;
+import dev.shear.lora.LrSchedule;
+import dev.shear.lora.TrainingLoop;
+import dev.shear.model.CausalLm;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.Test;
+
+/** The measured LHSPG variants' mechanics: the selection preview and the constant learning rate. */
+class LhspgVariantsTest {
+    private static StructureSet traced;
+
+    private static Map<String, HostTensor> prune(LhspgSettings s, BiConsumer<CausalLm, List<StructureRef>> preview) {
+        try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
+            LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
+            StructureSet set = HandTable.llama(model, ad.modules().keySet());
+            traced = set;
+            Map<Cluster, Integer> k = new EnumMap<>(Cluster.class);
+            k.put(Cluster.ATTENTION, 2);
+            k.put(Cluster.MLP, 12);
+            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, new LoraShearSaliency(true));
+            if (preview != null) p.withPreview(preview);
+            try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
+                TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps(), new LrSchedule(1e-2, 0, 100, 1), 0, 1, 3),
+                        LhspgPrunerTest.data(), p, null, dev.shear.lora.Checkpointer.NONE);
+            }
+            ad.close();
+            return model.toHost();
+        }
+    }
+
+    @Test void previewSeesEachSelectionRemovedAndLeavesTheRunUnchanged() {
+        LhspgSettings s = new LhspgSettings(2, 2, 3, 0.0, LhspgSettings.Mode.PAPER);
+        List<Integer> sizes = new ArrayList<>();
+        Map<String, HostTensor> withPreview = prune(s, (m, chosen) -> {
+            Map<String, HostTensor> w = m.toHost();
+            for (StructureRef r : chosen)
+                for (Cut c : traced.get(r).zeroed())
+                    if (w.containsKey(c.param())) assertEquals(0.0, SliceMath.sumSquares(w.get(c.param()), c), "previewed structure " + r + " is not removed");
+            sizes.add(chosen.size());
+        });
+        assertEquals(List.of(7, 7), sizes, "one preview per period, K // P structures each");
+        Map<String, HostTensor> without = prune(s, null);
+        for (String name : without.keySet())
+            assertArrayEquals(without.get(name).data(), withPreview.get(name).data(), name + " differs: the preview did not restore the weights bit-exactly");
+    }
+
+    @Test void constantShapeHoldsThePeakAfterWarmUp() {
+        PruneSettings cosine = PruneSettings.defaults(Method.LORASHEAR_ACTIVATION, 0.2, 0).withLhspg(
+                new LhspgSettings(5, 2, 10, 0.0, LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.COSINE));
+        PruneSettings constant = cosine.withLhspg(cosine.lhspg().withLr(LhspgSettings.LrShape.CONSTANT));
+        LrSchedule c = PruneRun.schedule(constant, 25), d = PruneRun.schedule(cosine, 25);
+        for (int k = 0; k < 5; k++) assertEquals(1e-3 * (k + 1) / 5, c.at(k), 1e-12, "warm-up over T_w, step " + k);
+        for (int k = 5; k < 25; k++) assertEquals(1e-3, c.at(k), 1e-12, "held at the peak, step " + k);
+        assertTrue(d.at(24) < 0.2e-3, "the cosine shape decays towards 0.1 x peak");
+    }
+}
