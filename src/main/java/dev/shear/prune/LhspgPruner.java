@@ -128,8 +128,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
 
     /**
      * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (method.md 4.3 step 5).
-     * All on the engine; the trial step is formed in fp64 and stored in the weight's dtype, and only
-     * per-row and per-column sums for the half-space test come to the heap.
+     * All on the engine, in fp32 (the heap version formed the step in fp64: the results differ by
+     * float rounding); only per-row and per-column sums for the half-space test come to the heap.
      */
     private void projectActive(long t) {
         Map<String, Tensor> all = Masking.tensors(model, ad);
@@ -143,8 +143,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
                 Tensor x = all.get(name);
                 Tensor xt = trialStep(sc, x, deltaFor(name), cuts, s.periodLength() - t);
                 trial.put(name, xt);
-                Tensor x64 = x.upcast(DType.F64);
-                double[] dot = SliceOps.sums(xt.upcast(DType.F64).mul(x64), cuts), sq = SliceOps.sums(x64.square(), cuts);
+                Tensor xc = x.upcast(computeDtype(x));
+                double[] dot = SliceOps.sums(xt.upcast(xc.dtype()).mul(xc), cuts), sq = SliceOps.sums(xc.square(), cuts);
                 for (int i = 0; i < cuts.size(); i++) cutStats.put(cuts.get(i), new double[] {dot[i], sq[i]});
             }
             Map<String, List<Cut>> fail = new LinkedHashMap<>();
@@ -167,16 +167,17 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         recordNorm();
     }
 
-    /**
-     * x̃_g = x_g + s·[BA]_g − x_g / (T_p − t) on the active slices, other entries unchanged; evaluated
-     * in fp64 and rounded once to x's dtype (for fp16, to fp32 first, as the heap path did).
-     */
+    /** x̃_g = x_g + s·[BA]_g − x_g / (T_p − t) on the active slices, other entries unchanged (fp16 stepped in fp32). */
     private static Tensor trialStep(StepScope sc, Tensor x, Tensor delta, List<Cut> cuts, long remaining) {
-        Tensor x64 = x.upcast(DType.F64);
-        Tensor step = (delta == null ? x64 : x64.add(delta.upcast(DType.F64))).sub(x64.div(sc.scalar(remaining, DType.F64)));
-        Tensor xt = x.dtype() == DType.F16 ? step.converted(DType.F32).converted(DType.F16) : step.converted(x.dtype());
+        Tensor xc = x.upcast(computeDtype(x));
+        Tensor step = xc.sub(xc.div(sc.scalar(remaining, xc.dtype())));
+        if (delta != null) step = step.add(delta);
+        Tensor xt = step.dtype() == x.dtype() ? step : step.converted(x.dtype());
         return Tensor.where(SliceOps.covered(sc, x, cuts), xt, x);
     }
+
+    /** The dtype the update computes in: fp32, or fp64 for an fp64 model. */
+    private static DType computeDtype(Tensor x) { return x.dtype() == DType.F64 ? DType.F64 : DType.F32; }
 
     /** s·B·A (out, in) of the weight's adapter, or null for a bias or a weight without one. */
     private Tensor deltaFor(String param) {
@@ -199,7 +200,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         double sum = 0;
         try (StepScope sc = Engine.openScope(model.store())) {
             for (Map.Entry<String, List<Cut>> e : cutsByParam(active).entrySet()) {
-                double[] v = SliceOps.sums(all.get(e.getKey()).upcast(DType.F64).square(), e.getValue());
+                Tensor w = all.get(e.getKey());
+                double[] v = SliceOps.sums(w.upcast(computeDtype(w)).square(), e.getValue());
                 for (int i = 0; i < v.length; i++) sq.put(e.getValue().get(i), v[i]);
             }
             for (StructureRef r : active) {

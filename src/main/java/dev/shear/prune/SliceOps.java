@@ -73,8 +73,8 @@ final class SliceOps {
 
     /**
      * Per cut, the sum of e's elements over the cut (e shaped like the cut's parameter). Rows and
-     * columns are summed on the engine in e's dtype (pass fp64 for the heap's precision); only those
-     * totals come to the heap.
+     * columns are summed on the engine in e's dtype; only those totals come to the heap, where the
+     * cut's rows or columns are added up in double.
      */
     static double[] sums(Tensor e, List<Cut> cuts) {
         boolean flat = e.rank() == 1;

@@ -21,9 +21,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The LHSPG update runs on the engine; this checks it step by step against the update as it was
- * first written, on the heap, element by element (kept here as the reference), on a random model
- * with non-zero LoRA B so that s·BA and the half-space test both matter.
+ * The LHSPG update runs on the engine in fp32; this checks it step by step against the update as it
+ * was first written, on the heap in double, element by element (kept here as the reference), on a
+ * random model with non-zero LoRA B so that s·BA and the half-space test both matter. Tolerances:
+ * float rounding of weights of size ~0.1 (1e-6 absolute) and of fp32 row sums (1e-6 relative).
  */
 class LhspgEngineUpdateTest {
     static final int PERIOD = 3;
@@ -69,7 +70,7 @@ class LhspgEngineUpdateTest {
                     for (Cut c : set.get(r).zeroed()) sq += SliceMath.sumSquares(want.get(c.param()), c);
                     norm += Math.sqrt(sq);
                 }
-                assertEquals(norm / active.size(), p.log().get(0).activeNorm().get(t), 1e-9 * norm, mode + " norm at step " + t);
+                assertEquals(norm / active.size(), p.log().get(0).activeNorm().get(t), 1e-6 * norm, mode + " norm at step " + t);
             }
             ad.close();
         }
