@@ -97,7 +97,8 @@ public final class Ops {
 
     /**
      * Causal scaled dot-product attention with grouped-query sharing: query head h reads kv head
-     * h / (H / Hkv).
+     * h / (H / Hkv). The (B, H, T, S) score tensors are freed as soon as the next op has read them;
+     * under a gradient tape autograd keeps its own reference to the probabilities backward needs.
      *
      * @param q    (B, H, T, hd)
      * @param k    (B, Hkv, S, hd)
@@ -111,8 +112,18 @@ public final class Ops {
         return compound("attention", Map.of("heads", (int) h, "kv_heads", (int) hkv, "head_dim", (int) hd), () -> {
             Tensor kk = rep == 1 ? k : k.repeatInterleave(1, rep);                    // (B, H, S, hd)
             Tensor vv = rep == 1 ? v : v.repeatInterleave(1, rep);
-            Tensor scores = q.matmul(kk.swapAxes(2, 3)).mul(1.0 / Math.sqrt(hd)).add(bias); // (B, H, T, S)
-            return scores.softmax(-1).matmul(vv);
+            Tensor kt = kk.swapAxes(2, 3);
+            Tensor raw = q.matmul(kt), scaled = raw.mul(1.0 / Math.sqrt(hd));
+            raw.free();
+            Tensor scores = scaled.add(bias);                                          // (B, H, T, S)
+            scaled.free();
+            Tensor probs = scores.softmax(-1);
+            scores.free();
+            Tensor out = probs.matmul(vv);
+            probs.free();                                // the (B, H, T, S) tensors die here, not with the scope
+            kt.free();
+            if (kk != k) { kk.free(); vv.free(); }
+            return out;
         }, q, k, v);
     }
 
@@ -134,7 +145,9 @@ public final class Ops {
     public static Tensor tokenNll(Tensor logits, Tensor targets) {
         long b = targets.dim(0), t = targets.dim(1);
         Tensor logp = logits.logSoftmax(-1);                                        // (B, T, V)
-        return logp.gather(targets.reshape(b, t, 1), 2).reshape(b, t).neg();
+        Tensor picked = logp.gather(targets.reshape(b, t, 1), 2);
+        logp.free();                                    // vocabulary-sized; autograd keeps it if backward needs it
+        return picked.reshape(b, t).neg();
     }
 
     public static Tensor dropout(Tensor x, double rate, boolean training) {

@@ -166,6 +166,40 @@ public final class Tensor {
         return op("cast", widen(nd, djl(to)), Map.of("dtype", to.name()));
     }
 
+    /**
+     * A copy in another dtype, outside the gradient tape (engine-notes trap 3): for writing results
+     * computed in a wider dtype back into a parameter.
+     */
+    public Tensor converted(DType to) {
+        return op("convert", nd.toType(djl(to), true), Map.of("dtype", to.name()));
+    }
+
+    /** Elementwise choice with broadcasting: ifSet where mask is non-zero, else ifNot; exact, no arithmetic. */
+    public static Tensor where(Tensor mask, Tensor ifSet, Tensor ifNot) {
+        Shape to = broadcast(broadcast(mask.nd.getShape(), ifSet.nd.getShape()), ifNot.nd.getShape());
+        NDArray a = view(ifSet.nd, to), b = view(ifNot.nd, to);
+        try (NDArray set = mask.nd.neq(0); NDArray cond = view(set, to)) {
+            return ifSet.op("where", NDArrays.where(cond, a, b), mask, ifNot);     // DJL's where does not broadcast
+        } finally {
+            if (a != ifSet.nd) a.close();
+            if (b != ifNot.nd) b.close();
+        }
+    }
+
+    /** The array itself when it already has the shape, else a broadcast view of it (the caller closes it). */
+    private static NDArray view(NDArray x, Shape to) { return x.getShape().equals(to) ? x : x.broadcast(to); }
+
+    private static Shape broadcast(Shape a, Shape b) {
+        int n = Math.max(a.dimension(), b.dimension());
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            long x = i < n - a.dimension() ? 1 : a.get(i - (n - a.dimension())), y = i < n - b.dimension() ? 1 : b.get(i - (n - b.dimension()));
+            if (x != y && x != 1 && y != 1) throw new IllegalArgumentException("where: shapes " + a + " and " + b + " do not broadcast");
+            out[i] = Math.max(x, y);
+        }
+        return new Shape(out);
+    }
+
     /** Rows of this (V, D) table picked by int64 ids (B, T) → (B, T, D). */
     public Tensor embed(Tensor ids) {
         NDArray r = nd.getNDArrayInternal().embedding(ids.nd, nd, SparseFormat.DENSE).singletonOrThrow();

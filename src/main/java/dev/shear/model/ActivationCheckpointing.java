@@ -25,21 +25,7 @@ final class ActivationCheckpointing {
      */
     static Tensor forward(List<Block> blocks, Tensor x, Tensor bias, boolean embedGrads) {
         GradientTape tape = GradientTape.active();
-        return tape == null ? untaped(blocks, x, bias) : taped(blocks, x, bias, tape, embedGrads);
-    }
-
-    private static Tensor untaped(List<Block> blocks, Tensor x, Tensor bias) {
-        StepScope here = Engine.scope();
-        Tensor h = x;
-        for (Block b : blocks) {
-            Tensor next;
-            try (StepScope layer = Engine.openScope()) {
-                next = b.forward(h, 0, bias, null).moveTo(here);                      // (B, T, D)
-            }
-            if (h != x) h.free();
-            h = next;
-        }
-        return h;
+        return tape == null ? LayerScopes.forward(blocks, blocks.size(), x, 0, bias, null) : taped(blocks, x, bias, tape, embedGrads);
     }
 
     private static Tensor taped(List<Block> blocks, Tensor x, Tensor bias, GradientTape tape, boolean embedGrads) {

@@ -188,8 +188,10 @@ public final class CausalLm implements AutoCloseable {
         int full = prefill ? blocks.size() - 1 : blocks.size();
         if (checkpointActivations && cache == null && !Engine.tracing()) {
             x = ActivationCheckpointing.forward(blocks, x, bias, embedding().requiresGrad());   // a trainable leaf answers true
+        } else if (Engine.tracing()) {
+            for (int i = 0; i < full; i++) x = blocks.get(i).forward(x, start, bias, cache);   // the tracer holds every tensor
         } else {
-            for (int i = 0; i < full; i++) x = blocks.get(i).forward(x, start, bias, cache);
+            x = LayerScopes.forward(blocks, full, x, start, bias, cache);            // frees each layer's temporaries
         }
         if (prefill) blocks.get(full).fillCache(x, start, cache);
         if (cache != null) cache.advance((int) t);

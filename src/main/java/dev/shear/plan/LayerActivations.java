@@ -6,9 +6,10 @@ import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 
 /**
- * Element counts of what one decoder layer leaves alive, op by op as the model code runs them. Every
- * op result stays in the step scope until the scope closes, so the count is "every tensor the forward
- * creates", not only what autograd saves; views (reshape, transpose, narrow) cost nothing.
+ * Element counts of what one decoder layer creates, op by op as the model code runs them: "every
+ * tensor the forward creates", which bounds both one layer's untaped working set and (an upper bound
+ * since the per-layer scopes) what autograd saves for backward; views (reshape, transpose, narrow)
+ * cost nothing.
  */
 final class LayerActivations {
     private final ModelConfig c;

@@ -3,10 +3,12 @@ package dev.shear.plan;
 import dev.shear.engine.DType;
 
 /**
- * Predicts the peak memory of a workload from the model's shapes and the way Shear runs it. Every op
- * result lives until its step scope closes, so activations are "every tensor the forward makes"
- * ({@link LayerActivations}); checkpointing keeps layer inputs plus one recomputed layer; an fp16
- * base computes in fp32 through widened weight copies, which autograd keeps where it needs them.
+ * Predicts the peak memory of a workload from the model's shapes and the way Shear runs it. A forward
+ * pass without a tape keeps one layer's temporaries at a time (each layer has its own scope). A LoRA
+ * step is still counted as "every tensor the forward makes" ({@link LayerActivations}), an upper
+ * bound since the per-layer scopes: autograd keeps only what backward needs. Checkpointing keeps
+ * layer inputs plus one recomputed layer; an fp16 base computes in fp32 through widened weight
+ * copies, which autograd keeps where it needs them.
  */
 public final class MemoryPlanner {
     /**
@@ -80,14 +82,13 @@ public final class MemoryPlanner {
         return new long[] {act * F32 + headWide, la.headBackwardTransient() * F32 + 2 * recompute + buffer};
     }
 
-    /** {activations, workspace} of a forward pass without a tape, in bytes. */
+    /**
+     * {activations, workspace} of a forward pass without a tape, in bytes. With or without
+     * checkpointing each layer runs in its own scope, so only its input, its output and one layer's
+     * temporaries are alive at once.
+     */
     private static long[] forward(Workload w, WeightInventory inv, LayerActivations la) {
         long widen = w.baseDtype() == DType.F16 ? inv.largestMatrix() * F32 : 0;    // the widening buffer, grown to the largest matrix
-        if (!w.checkpoint()) {
-            long act = la.embedding() + la.head();
-            for (int i = 0; i < w.config().numLayers(); i++) act += la.retained(i);
-            return new long[] {act * F32, widen};
-        }
         long act = la.embedding() + la.layerOutput() + la.head();                 // input, current output, head
         long layer = 0;
         for (int i = 0; i < w.config().numLayers(); i++) layer = Math.max(layer, la.retained(i));

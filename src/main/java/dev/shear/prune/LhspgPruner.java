@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
@@ -10,7 +11,7 @@ import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,83 +136,75 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         Map<String, Tensor> all = Masking.tensors(model, ad);
         try (StepScope sc = Engine.openScope(model.store(), ad.store())) {
             for (Map.Entry<String, List<Cut>> e : cutsByParam(active).entrySet()) {
-                scaleSlices(sc, all.get(e.getKey()), e.getValue(), f);
+                Tensor w = all.get(e.getKey());
+                SliceOps.writeBack(w, SliceOps.scaled(sc, w, e.getValue(), f));
                 Cut first = e.getValue().get(0);
-                if (first.lora() != null && all.containsKey(first.lora())) scaleSlices(sc, all.get(first.lora()), e.getValue(), f);
+                Tensor lora = first.lora() == null ? null : all.get(first.lora());    // B rows for row cuts, A columns for column cuts
+                if (lora != null) SliceOps.writeBack(lora, SliceOps.scaled(sc, lora, e.getValue(), f));
             }
         }
         recordNorm();
     }
 
-    /** Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (method.md 4.3 step 5). */
+    /**
+     * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (method.md 4.3 step 5).
+     * All on the engine, in fp32 (the heap version formed the step in fp64: the results differ by
+     * float rounding); only per-row and per-column sums for the half-space test come to the heap.
+     */
     private void projectActive(long t) {
         Map<String, Tensor> all = Masking.tensors(model, ad);
         Map<String, List<Cut>> byParam = cutsByParam(active);
-        Map<StructureRef, double[]> stats = new HashMap<>();             // {⟨x̃, x⟩, ‖x‖²}
-        Map<String, HostTensor> trial = new LinkedHashMap<>();
+        Map<Cut, double[]> cutStats = new IdentityHashMap<>();            // {⟨x̃, x⟩, ‖x‖²} per cut
+        Map<String, Tensor> trial = new LinkedHashMap<>();
         try (StepScope sc = Engine.openScope(model.store(), ad.store())) {
             for (Map.Entry<String, List<Cut>> e : byParam.entrySet()) {
                 String name = e.getKey();
-                HostTensor x = all.get(name).toHost();
-                HostTensor delta = deltaFor(name, all);
-                HostTensor xt = trialStep(x, delta, e.getValue(), s.periodLength() - t);
+                List<Cut> cuts = e.getValue();
+                Tensor x = all.get(name);
+                Tensor xt = trialStep(sc, x, deltaFor(name), cuts, s.periodLength() - t);
                 trial.put(name, xt);
-                for (StructureRef r : active)
-                    for (Cut c : set.get(r).zeroed())
-                        if (c.param().equals(name)) {
-                            double[] st = stats.computeIfAbsent(r, k -> new double[2]);
-                            st[0] += SliceMath.dot(xt, x, c);
-                            st[1] += SliceMath.sumSquares(x, c);
-                        }
+                Tensor xc = x.upcast(computeDtype(x));
+                double[] dot = SliceOps.sums(xt.upcast(xc.dtype()).mul(xc), cuts), sq = SliceOps.sums(xc.square(), cuts);
+                for (int i = 0; i < cuts.size(); i++) cutStats.put(cuts.get(i), new double[] {dot[i], sq[i]});
             }
+            Map<String, List<Cut>> fail = new LinkedHashMap<>();
             for (StructureRef r : active) {
-                double[] st = stats.getOrDefault(r, new double[2]);
+                double[] st = new double[2];
+                for (Cut c : set.get(r).zeroed()) {
+                    double[] cs = cutStats.get(c);
+                    st[0] += cs[0];
+                    st[1] += cs[1];
+                }
                 if (st[0] < s.epsilon() * st[1] || t == s.periodLength() - 1)
-                    for (Cut c : set.get(r).zeroed()) SliceMath.zero(trial.get(c.param()), c);
+                    for (Cut c : set.get(r).zeroed()) fail.computeIfAbsent(c.param(), k -> new ArrayList<>()).add(c);
             }
-            for (Map.Entry<String, HostTensor> e : trial.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
+            for (Map.Entry<String, Tensor> e : trial.entrySet()) {
+                List<Cut> zero = fail.get(e.getKey());
+                all.get(e.getKey()).assign(zero == null ? e.getValue() : SliceOps.zeroed(sc, e.getValue(), zero));
+            }
         }
         Masking.zeroLora(model, ad, set, active);
         recordNorm();
     }
 
-    /** x̃_g = x_g + s·[BA]_g − x_g / (T_p − t) on the active slices; other entries unchanged. */
-    private static HostTensor trialStep(HostTensor x, HostTensor delta, List<Cut> cuts, long remaining) {
-        float[] out = x.data().clone();
-        float[] xd = x.data();
-        float[] dd = delta == null ? null : delta.data();
-        int cols = x.shape().length == 1 ? 1 : (int) x.shape()[1];
-        HostTensor res = new HostTensor(x.shape(), out);
-        for (Cut c : cuts)
-            SliceMath.sum(x, c, (v, r, j) -> {
-                int i = r * cols + j;
-                out[i] = (float) (xd[i] + (dd == null ? 0 : dd[i]) - xd[i] / remaining);
-                return 0;
-            });
-        return res;
+    /** x̃_g = x_g + s·[BA]_g − x_g / (T_p − t) on the active slices, other entries unchanged (fp16 stepped in fp32). */
+    private static Tensor trialStep(StepScope sc, Tensor x, Tensor delta, List<Cut> cuts, long remaining) {
+        Tensor xc = x.upcast(computeDtype(x));
+        Tensor step = xc.sub(xc.div(sc.scalar(remaining, xc.dtype())));
+        if (delta != null) step = step.add(delta);
+        Tensor xt = step.dtype() == x.dtype() ? step : step.converted(x.dtype());
+        return Tensor.where(SliceOps.covered(sc, x, cuts), xt, x);
     }
 
-    private HostTensor deltaFor(String param, Map<String, Tensor> all) {
+    /** The dtype the update computes in: fp32, or fp64 for an fp64 model. */
+    private static DType computeDtype(Tensor x) { return x.dtype() == DType.F64 ? DType.F64 : DType.F32; }
+
+    /** s·B·A (out, in) of the weight's adapter, or null for a bias or a weight without one. */
+    private Tensor deltaFor(String param) {
         if (!param.endsWith(".weight")) return null;
         LoraLinear l = ad.modules().get(param.substring(0, param.length() - ".weight".length()));
         if (l == null) return null;
-        return ScoringContext.product(l.loraB().toHost(), l.loraA().toHost(), l.scale());
-    }
-
-    private static void scaleSlices(StepScope sc, Tensor t, List<Cut> cuts, double f) {
-        HostTensor h = t.toHost();
-        float[] d = h.data();
-        int cols = h.shape().length == 1 ? 1 : (int) h.shape()[1];
-        boolean isA = t.name() != null && t.name().endsWith("lora_A.weight");
-        boolean isB = t.name() != null && t.name().endsWith("lora_B.weight");
-        for (Cut c : cuts) {
-            Cut target = isB ? new Cut(c.param(), false, c.indices(), null) : isA ? new Cut(c.param(), true, c.indices(), null) : c;
-            SliceMath.sum(h, target, (v, r, j) -> {
-                d[r * cols + j] *= (float) f;
-                return 0;
-            });
-        }
-        t.assign(d);
+        return l.loraB().mul(l.scale()).matmul(l.loraA());
     }
 
     private Map<String, List<Cut>> cutsByParam(List<StructureRef> refs) {
@@ -222,14 +215,19 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
 
     private void recordNorm() {
         if (log.isEmpty() || active.isEmpty()) return;
-        Map<String, HostTensor> w = new HashMap<>();
         Map<String, Tensor> all = Masking.tensors(model, ad);
+        Map<Cut, Double> sq = new IdentityHashMap<>();
         double sum = 0;
         try (StepScope sc = Engine.openScope(model.store())) {
+            for (Map.Entry<String, List<Cut>> e : cutsByParam(active).entrySet()) {
+                Tensor w = all.get(e.getKey());
+                double[] v = SliceOps.sums(w.upcast(computeDtype(w)).square(), e.getValue());
+                for (int i = 0; i < v.length; i++) sq.put(e.getValue().get(i), v[i]);
+            }
             for (StructureRef r : active) {
-                double sq = 0;
-                for (Cut c : set.get(r).zeroed()) sq += SliceMath.sumSquares(w.computeIfAbsent(c.param(), n -> all.get(n).toHost()), c);
-                sum += Math.sqrt(sq);
+                double total = 0;
+                for (Cut c : set.get(r).zeroed()) total += sq.get(c);
+                sum += Math.sqrt(total);
             }
         }
         log.get(log.size() - 1).activeNorm().add(sum / active.size());

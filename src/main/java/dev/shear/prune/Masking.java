@@ -7,10 +7,12 @@ import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -37,34 +39,30 @@ public final class Masking {
 
     /** Sets the zeroed slices of the structures, and their LoRA rows/columns, to exactly zero. */
     public static void zero(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
-        Map<String, Tensor> all = tensors(model, ad);
-        Map<String, HostTensor> host = new HashMap<>();
-        try (StepScope s = Engine.openScope(model.store())) {
-            for (StructureRef r : refs)
-                for (Cut c : set.get(r).zeroed()) {
-                    zeroCut(all, host, c.param(), c);
-                    if (c.lora() != null && all.containsKey(c.lora())) zeroCut(all, host, c.lora(), c);
-                }
-            for (Map.Entry<String, HostTensor> e : host.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
-        }
+        zeroCuts(model, ad, set, refs, true);
     }
 
     /** Zeroes only the LoRA rows (B) or columns (A) that carry the structures' slices. */
     public static void zeroLora(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
         if (ad == null) return;
-        Map<String, Tensor> all = tensors(model, ad);
-        Map<String, HostTensor> host = new HashMap<>();
-        try (StepScope s = Engine.openScope(model.store(), ad.store())) {
-            for (StructureRef r : refs)
-                for (Cut c : set.get(r).zeroed())
-                    if (c.lora() != null && all.containsKey(c.lora())) zeroCut(all, host, c.lora(), c);
-            for (Map.Entry<String, HostTensor> e : host.entrySet()) all.get(e.getKey()).assign(e.getValue().data());
-        }
+        zeroCuts(model, ad, set, refs, false);
     }
 
-    private static void zeroCut(Map<String, Tensor> all, Map<String, HostTensor> host, String name, Cut c) {
-        HostTensor h = host.computeIfAbsent(name, n -> all.get(n).toHost());
-        SliceMath.zero(h, c);
+    /** On the engine: a LoRA factor takes its weight's cuts (B rows for row cuts, A columns for column cuts). */
+    private static void zeroCuts(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs, boolean base) {
+        Map<String, Tensor> all = tensors(model, ad);
+        Map<String, List<Cut>> byName = new LinkedHashMap<>();
+        for (StructureRef r : refs)
+            for (Cut c : set.get(r).zeroed()) {
+                if (base) byName.computeIfAbsent(c.param(), k -> new ArrayList<>()).add(c);
+                if (c.lora() != null && all.containsKey(c.lora())) byName.computeIfAbsent(c.lora(), k -> new ArrayList<>()).add(c);
+            }
+        try (StepScope s = ad == null ? Engine.openScope(model.store()) : Engine.openScope(model.store(), ad.store())) {
+            for (Map.Entry<String, List<Cut>> e : byName.entrySet()) {
+                Tensor t = all.get(e.getKey());
+                t.assign(SliceOps.zeroed(s, t, e.getValue()));
+            }
+        }
     }
 
     static Set<String> touched(StructureSet set, Collection<StructureRef> refs) {

@@ -50,13 +50,4 @@ final class SliceMath {
     }
 
     static double sumSquares(HostTensor t, Cut c) { return sum(t, c, (x, r, j) -> x * x); }
-
-    /** Sets the cut's elements to zero, in place. */
-    static void zero(HostTensor t, Cut c) {
-        float[] d = t.data();
-        if (t.shape().length == 1) { for (int i : c.indices()) d[i] = 0; return; }
-        int cols = (int) t.shape()[1], rows = (int) t.shape()[0];
-        if (!c.columns()) for (int r : c.indices()) java.util.Arrays.fill(d, r * cols, (r + 1) * cols, 0f);
-        else for (int i = 0; i < rows; i++) for (int j : c.indices()) d[i * cols + j] = 0;
-    }
 }

@@ -1,0 +1,34 @@
+package dev.shear.model;
+
+import dev.shear.engine.Engine;
+import dev.shear.engine.StepScope;
+import dev.shear.engine.Tensor;
+import java.util.List;
+
+/**
+ * Runs decoder layers one scope each, so a layer's temporaries are freed when it returns and only
+ * its output (B, T, D) moves out. Under a gradient tape libtorch's autograd holds its own reference
+ * to whatever backward needs; closing the Java handles frees only what nothing else refers to.
+ */
+final class LayerScopes {
+    private LayerScopes() {}
+
+    /**
+     * @param x     (B, T, D) the first layer's input; kept (the caller owns it)
+     * @param count how many of the blocks to run, from the first
+     * @return (B, T, D) the last run layer's output, in the caller's scope
+     */
+    static Tensor forward(List<Block> blocks, int count, Tensor x, int start, Tensor bias, KvCache cache) {
+        StepScope here = Engine.scope();
+        Tensor h = x;
+        for (int i = 0; i < count; i++) {
+            Tensor next;
+            try (StepScope layer = Engine.openScope()) {
+                next = blocks.get(i).forward(h, start, bias, cache).moveTo(here);   // (B, T, D)
+            }
+            if (h != x) h.free();
+            h = next;
+        }
+        return h;
+    }
+}
