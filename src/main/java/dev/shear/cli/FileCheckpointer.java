@@ -29,6 +29,9 @@ final class FileCheckpointer implements Checkpointer {
     @Override public void save(State s) {
         Path file = dir.resolve(String.format("step-%09d.ckpt", s.step()));
         CheckpointFile.write(file, Json.string(Map.of("step", s.step(), "meta", s.meta())), s.tensors());
+        // the host copies just written are garbage now; a collection at this pause keeps them from being
+        // promoted, which grew the old generation's resident pages by about a checkpoint each time
+        System.gc();
         List<Path> all = files();
         for (int i = 0; i < all.size() - keep; i++) {
             try { Files.deleteIfExists(all.get(i)); } catch (IOException ignored) { /* an old checkpoint left behind is harmless */ }
