@@ -9,7 +9,7 @@ import java.util.List;
 
 /** The `./shear run` config. Defaults come from the built-in demo config; unknown keys are errors that name the key. */
 record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
-    /** @param data mixture (the recovery spec's sources, uniformly) or tinystories (lines below 2700) */
+    /** @param data dynamic (the recovery spec's sources, re-weighted at each LHSPG period), mixture (the same, uniformly) or tinystories (lines below 2700) */
     record Prune(double ratio, String method, int warmup, int periods, int periodLength, String lrShape, String data, double lr, int batch, int seqLen,
                  List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery, int align, String alignRound) {
         dev.shear.model.WidthAlignment alignment() { return dev.shear.model.WidthAlignment.parse(align, alignRound); }
@@ -61,8 +61,8 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": prune." + e.getMessage().replace("--align-round", "align_round").replace("--align", "align"));
         }
-        if (!List.of("mixture", "tinystories").contains(prune.data()))
-            throw new IllegalArgumentException(file + ": prune.data '" + prune.data() + "': expected mixture or tinystories");
+        if (!List.of("dynamic", "mixture", "tinystories").contains(prune.data()))
+            throw new IllegalArgumentException(file + ": prune.data '" + prune.data() + "': expected dynamic, mixture or tinystories");
         try {
             dev.shear.prune.LhspgSettings.LrShape.parse(prune.lrShape());
         } catch (IllegalArgumentException e) {

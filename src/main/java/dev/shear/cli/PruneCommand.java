@@ -24,7 +24,9 @@ final class PruneCommand implements Runnable {
     @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
     @Option(names = "--method", defaultValue = "lorashear",
             description = "lorashear (best variant), lorashear-paper, lorashear-accumulated, lorashear-activation, reference, lorashear-oneshot, llm-pruner, llm-pruner-vector, wanda-sp, flap, magnitude, random.") String method;
-    @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field), sampled uniformly; default: the recovery mixture (TinyStories lines [0, 2700), Wikipedia, C4, Gutenberg).") List<Path> data;
+    @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field), sampled uniformly; default: the recovery mixture (TinyStories lines [0, 2700), Wikipedia, C4, Gutenberg), see --mixture.") List<Path> data;
+    @Option(names = "--mixture", defaultValue = "dynamic",
+            description = "Weights of the default mixture: dynamic (re-weighted at each LHSPG period by what its removal costs each source; default) or uniform.") String mixture;
     @Option(names = "--warmup", defaultValue = "5", description = "LHSPG warm-up steps T_w (default ${DEFAULT-VALUE}).") int warmup;
     @Option(names = "--periods", defaultValue = "2", description = "LHSPG periods P (default ${DEFAULT-VALUE}).") int periods;
     @Option(names = "--period-length", defaultValue = "10", description = "LHSPG period length T_p (default ${DEFAULT-VALUE}).") int periodLength;
@@ -55,7 +57,9 @@ final class PruneCommand implements Runnable {
         PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
                 lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound));
         PruneJob.PruneData specs;
-        if (data == null) specs = PruneJob.recoveryMixture(null);
+        if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
+            throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");
+        if (data == null) specs = PruneJob.recoveryMixture(null, mixture.equals("dynamic"), common.seed);
         else {
             List<SourceSpec> files = new ArrayList<>();
             for (Path p : data) files.add(DefaultData.file(p));

@@ -27,22 +27,32 @@ final class PruneJob {
 
     record Output(PruneRun.Result result, Path modelDir) {}
 
-    /** The training data by default: the recovery spec's sources, uniformly, so pruning-time and recovery steps see the same text. */
-    static PruneData recoveryMixture(Path specFile) {
+    /**
+     * The training data by default: the recovery spec's sources, so pruning-time and recovery steps see
+     * the same text; dynamic re-weights them at each LHSPG period as recovery re-weights a round.
+     */
+    static PruneData recoveryMixture(Path specFile, boolean dynamic, long seed) {
         RecoverySpec spec = RecoverySpec.load(specFile);
-        return new PruneData(spec.sources(specFile), spec.pretrain().minTokens());
+        return new PruneData(spec.sources(specFile), spec.pretrain().minTokens(), dynamic ? spec.settings(seed) : null);
     }
 
-    /** Text to prune on: sources sampled uniformly, paragraphs shorter than minTokens dropped. */
-    record PruneData(List<SourceSpec> sources, int minTokens) {
-        static PruneData of(List<SourceSpec> sources) { return new PruneData(sources, 0); }
+    /**
+     * Text to prune on, paragraphs shorter than minTokens dropped.
+     *
+     * @param dynamic recovery settings (τ, floor, validation batch and length) for {@link DynamicPruneData}; null samples the sources uniformly
+     */
+    record PruneData(List<SourceSpec> sources, int minTokens, dev.shear.recover.RecoverySettings dynamic) {
+        static PruneData of(List<SourceSpec> sources) { return new PruneData(sources, 0, null); }
     }
 
     static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, boolean quiet) {
         Tokenizer tok = lm.tokenizer();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
-        TrainingLoop.BatchSource batches = Batches.uniform(train, s.batch(), s.seqLen(), s.seed());
+        DynamicPruneData dynamic = data.dynamic() != null && s.method().progressive()
+                ? DynamicPruneData.forDense(lm.model(), train, data.dynamic()) : null;
+        TrainingLoop.BatchSource batches = dynamic != null ? dynamic.batches(s.batch(), s.seqLen(), s.seed())
+                : Batches.uniform(train, s.batch(), s.seqLen(), s.seed());
         // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
         List<int[]> all = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         List<int[]> val = all.subList(0, Math.min(128, all.size()));
@@ -50,7 +60,7 @@ final class PruneJob {
         StructureSet set = structures(lm.model(), s);
         PruneRun.Outcome o;
         try (Progress bar = new Progress("prune " + s.method().cliName(), s.method().progressive() ? s.trainSteps() : 1)) {
-            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, quiet ? null : bar.listener());
+            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, quiet ? null : bar.listener(), dynamic);
             bar.stepTo(s.method().progressive() ? s.trainSteps() : 1);
         }
         try (CausalLm compact = o.compact()) {

@@ -23,7 +23,6 @@ import dev.shear.prune.PruneSettings;
 import dev.shear.prune.StructureSet;
 import dev.shear.lora.TrainingLoop;
 import dev.shear.recover.DynamicRecovery;
-import dev.shear.recover.MixtureWeights;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
 import java.io.IOException;
@@ -93,26 +92,16 @@ final class QualityBench {
     Pruned prune(PruneSettings s, PruneData data) {
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
-        double[] weights = new double[recoverySources.size()];
-        java.util.Arrays.fill(weights, 1.0 / weights.length);
+        DynamicPruneData dynamic = data == PruneData.DYNAMIC ? new DynamicPruneData(recoverySources, referencePpl, measureSettings) : null;
         TrainingLoop.BatchSource batches = switch (data) {
             case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.batch(), s.seqLen(), s.seed());
             case MIXTURE -> Batches.uniform(recoverySources, s.batch(), s.seqLen(), s.seed());
-            case DYNAMIC -> Batches.weighted(recoverySources, s.batch(), s.seqLen(), s.seed(), () -> weights);
-        };
-        java.util.function.BiConsumer<CausalLm, List<dev.shear.prune.StructureRef>> preview = data != PruneData.DYNAMIC ? null : (m, chosen) -> {
-            Map<String, Double> ppl = DynamicRecovery.measure(m, recoverySources, measureSettings);
-            double[] d = new double[weights.length];
-            for (int i = 0; i < d.length; i++) {
-                String n = recoverySources.get(i).name();
-                d[i] = ppl.get(n) / referencePpl.get(n) - 1;
-            }
-            System.arraycopy(MixtureWeights.compute(d, measureSettings.tau(), measureSettings.floor()), 0, weights, 0, d.length);
+            case DYNAMIC -> dynamic.batches(s.batch(), s.seqLen(), s.seed());
         };
         try (CausalLm model = fresh()) {
             StructureSet traced = PruneJob.structures(model, s);
             if (kdaKeep == null) kdaKeep = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null).unprunableGroups();
-            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, batches, probe, Checkpointer.NONE, null, preview);
+            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, batches, probe, Checkpointer.NONE, null, dynamic);
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }

@@ -35,7 +35,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private Map<String, HostTensor> initial;
     private int period;
     private java.util.function.Function<CausalLm, Calibration> calibrator;
-    private java.util.function.BiConsumer<CausalLm, List<StructureRef>> preview;
+    private PeriodPreview preview;
 
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
@@ -56,12 +56,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         return this;
     }
 
-    /**
-     * Shows each period's selection, already removed, to a consumer before the period starts (the
-     * weights are restored bit-exactly afterwards): e.g. to weight the training data by what the
-     * removal will cost each source.
-     */
-    public LhspgPruner withPreview(java.util.function.BiConsumer<CausalLm, List<StructureRef>> p) {
+    /** Shows each period's selection, removed, to a preview before the period starts: e.g. to weight the training data by what the removal costs each source. */
+    public LhspgPruner withPreview(PeriodPreview p) {
         this.preview = p;
         return this;
     }
@@ -238,6 +234,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         m.put("period", period);
         m.put("active", refs(active));
         m.put("pruned", refs(pruned));
+        if (preview != null) m.put("preview", preview.state());
         return m;
     }
 
@@ -249,6 +246,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         active.addAll(unrefs((List<List<Number>>) st.get("active")));
         pruned.clear();
         pruned.addAll(unrefs((List<List<Number>>) st.get("pruned")));
+        if (preview != null && st.get("preview") instanceof List<?> p) preview.restore(p.stream().map(x -> ((Number) x).doubleValue()).toList());
     }
 
     @Override public Map<String, HostTensor> tensors() { return initial == null ? Map.of() : initial; }

@@ -46,7 +46,7 @@ public final class PruneRun {
     /** @param preview for progressive methods, sees each period's selection removed before the period trains (may be null) */
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
-                              java.util.function.BiConsumer<CausalLm, List<StructureRef>> preview) {
+                              PeriodPreview preview) {
         long t0 = System.nanoTime();
         List<LayerWidths> before = model.config().layers();
         KnowledgeDistribution.Result kda = null;

@@ -50,7 +50,7 @@ class MainErrorsTest {
         Files.writeString(cfg, "prune: {data: books}\n");
         String[] r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals("1", r[0]);
-        assertEquals("shear: " + cfg + ": prune.data 'books': expected mixture or tinystories", r[1].strip());
+        assertEquals("shear: " + cfg + ": prune.data 'books': expected dynamic, mixture or tinystories", r[1].strip());
         Files.writeString(cfg, "prune: {lr_shape: linear}\n");
         r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals("shear: " + cfg + ": prune.lr_shape 'linear': expected constant or cosine", r[1].strip());

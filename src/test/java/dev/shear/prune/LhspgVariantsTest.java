@@ -17,14 +17,13 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 /** The measured LHSPG variants' mechanics: the selection preview and the constant learning rate. */
 class LhspgVariantsTest {
     private static StructureSet traced;
 
-    private static Map<String, HostTensor> prune(LhspgSettings s, BiConsumer<CausalLm, List<StructureRef>> preview) {
+    private static Map<String, HostTensor> prune(LhspgSettings s, PeriodPreview preview) {
         try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
             StructureSet set = HandTable.llama(model, ad.modules().keySet());
@@ -57,6 +56,27 @@ class LhspgVariantsTest {
         Map<String, HostTensor> without = prune(s, null);
         for (String name : without.keySet())
             assertArrayEquals(without.get(name).data(), withPreview.get(name).data(), name + " differs: the preview did not restore the weights bit-exactly");
+    }
+
+    @Test void previewStateRidesInThePrunersCheckpointState() {
+        double[] held = {0.25, 0.75};
+        List<List<Double>> restored = new ArrayList<>();
+        PeriodPreview p = new PeriodPreview() {
+            @Override public void accept(CausalLm m, List<StructureRef> selection) {}
+            @Override public List<Double> state() { return List.of(held[0], held[1]); }
+            @Override public void restore(List<Double> st) { restored.add(st); }
+        };
+        try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
+            LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
+            StructureSet set = HandTable.llama(model, ad.modules().keySet());
+            LhspgPruner pruner = new LhspgPruner(model, ad, set, Map.of(Cluster.MLP, 2), new LhspgSettings(1, 1, 2, 0.0, LhspgSettings.Mode.PAPER), new LoraShearSaliency(true))
+                    .withPreview(p);
+            Map<String, Object> st = pruner.state();
+            assertEquals(List.of(0.25, 0.75), st.get("preview"));
+            pruner.restore(st);
+            assertEquals(List.of(List.of(0.25, 0.75)), restored);
+            ad.discard();
+        }
     }
 
     @Test void constantShapeHoldsThePeakAfterWarmUp() {
