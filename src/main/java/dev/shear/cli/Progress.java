@@ -8,8 +8,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /** Progress bars with ETA on stderr, so stdout stays clean for results. */
 final class Progress implements AutoCloseable {
     private final ProgressBar bar;
-    private final long t0 = System.nanoTime();
+    private long t0 = System.nanoTime();
     private long tokens;
+    private boolean training;
 
     Progress(String task, long total) {
         this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total)).setStyle(ProgressBarStyle.ASCII)
@@ -30,6 +31,12 @@ final class Progress implements AutoCloseable {
     /** A training listener showing loss and tokens/s. */
     TrainingLoop.Listener listener() {
         return (step, total, r) -> {
+            if (!training) {           // ETA and tok/s from the first step on, not from work before it (KDA, calibration)
+                training = true;
+                bar.reset();
+                t0 = System.nanoTime();
+                return;
+            }
             tokens += r.tokens();
             double secs = (System.nanoTime() - t0) / 1e9;
             bar.maxHint(total);
