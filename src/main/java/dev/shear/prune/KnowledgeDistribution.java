@@ -1,12 +1,10 @@
 package dev.shear.prune;
 
-import dev.shear.engine.HostTensor;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -48,10 +46,7 @@ public final class KnowledgeDistribution {
             double dev = 0;
             for (double p : ratios) {
                 List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
-                Map<String, HostTensor> saved = Masking.snapshot(model, null, set, chosen);
-                Masking.zero(model, null, set, chosen);
-                double v = probe.perplexity(model);
-                Masking.restore(model, null, saved);
+                double v = Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model));
                 ppl.add(v);
                 dev += Math.abs(v - base) / base / ratios.size();
                 if (progress != null) progress.accept(++done);

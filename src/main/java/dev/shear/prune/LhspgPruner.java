@@ -101,15 +101,11 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
             if (want == 0 || pool.isEmpty()) continue;
             chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), Math.min(want, pool.size()), saliency.ranking()));
         }
-        if (preview != null && !chosen.isEmpty()) {
-            Map<String, HostTensor> saved = Masking.snapshot(model, ad, set, chosen);
-            Masking.zero(model, ad, set, chosen);
-            try {
+        if (preview != null && !chosen.isEmpty())
+            Masking.whileRemoved(model, ad, set, chosen, () -> {
                 preview.accept(model, List.copyOf(chosen));
-            } finally {
-                Masking.restore(model, ad, saved);
-            }
-        }
+                return null;
+            });
         active.addAll(chosen);
         log.add(new PeriodLog(period, List.copyOf(chosen), new ArrayList<>()));
         period++;

@@ -20,8 +20,20 @@ import java.util.Set;
 public final class Masking {
     private Masking() {}
 
+    /** Runs {@code body} with the structures (and their LoRA slices) zeroed, then restores them bit-exactly. */
+    public static <T> T whileRemoved(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs,
+                                     java.util.function.Supplier<T> body) {
+        Map<String, HostTensor> saved = snapshot(model, ad, set, refs);
+        zero(model, ad, set, refs);
+        try {
+            return body.get();
+        } finally {
+            restore(model, ad, saved);
+        }
+    }
+
     /** Host copies of every tensor the structures touch, for {@link #restore}. */
-    public static Map<String, HostTensor> snapshot(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
+    private static Map<String, HostTensor> snapshot(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         Map<String, Tensor> all = tensors(model, ad);
         try (StepScope s = Engine.openScope(model.store())) {
@@ -30,7 +42,7 @@ public final class Masking {
         return out;
     }
 
-    public static void restore(CausalLm model, LoraAdapters ad, Map<String, HostTensor> snapshot) {
+    private static void restore(CausalLm model, LoraAdapters ad, Map<String, HostTensor> snapshot) {
         Map<String, Tensor> all = tensors(model, ad);
         try (StepScope s = Engine.openScope(model.store())) {
             for (Map.Entry<String, HostTensor> e : snapshot.entrySet()) all.get(e.getKey()).assign(e.getValue().data());

@@ -31,6 +31,7 @@ class KnowledgeDistributionTest {
             Map<String, HostTensor> after = model.toHost();
             for (String k : before.keySet()) assertArrayEquals(before.get(k).data(), after.get(k).data(), 0f, k);
             assertEquals(8, r.rows().size());
+            assertTrue(r.rows().stream().allMatch(x -> x.deviation() > 0), "the probe saw every group's removal: " + r.rows());
             assertEquals(2, r.unprunableGroups().size());                        // ceil(0.25 * 8)
             double minMarked = r.rows().stream().filter(KnowledgeDistribution.Row::unprunable).mapToDouble(KnowledgeDistribution.Row::deviation).min().orElseThrow();
             double maxOther = r.rows().stream().filter(x -> !x.unprunable()).mapToDouble(KnowledgeDistribution.Row::deviation).max().orElseThrow();
