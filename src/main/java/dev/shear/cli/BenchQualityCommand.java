@@ -63,7 +63,7 @@ final class BenchQualityCommand implements Runnable {
         PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
                 LhspgSettings.LrShape.parse(pruneLrShape));
         if (pruneRunSteps != null && m.progressive()) s = s.withTrainSteps(pruneRunSteps);
-        QualityBench.Pruned p = bench.prune(s, QualityBench.PruneData.parse(pruneData));
+        QualityBench.Pruned p = bench.prune(s, dataKind());
         int trained = p.result().trainSteps();
         if (budgets.contains("none")) try (CausalLm c = p.model()) { row(name(m), ratio, seed, "none", trained, c, p); }
         Map<String, Object> a = null;
@@ -79,6 +79,14 @@ final class BenchQualityCommand implements Runnable {
         try (CausalLm c = p.model()) {                       // (b): the same post-pruning recovery
             bench.recover(c, recovery(seed, recoverySteps));
             row(name(m), ratio, seed, "b", trained + recoverySteps, c, p);
+        }
+    }
+
+    private PruneJob.DataKind dataKind() {
+        try {
+            return PruneJob.DataKind.parse(pruneData);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--prune-data " + e.getMessage());
         }
     }
 

@@ -52,7 +52,7 @@ final class BenchRecoveryCommand implements Runnable {
             for (double ratio : ratios) {
                 if (modes.stream().allMatch(mode -> bench.done(key(m, mode, ratio, seed)))) continue;
                 PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
-                QualityBench.Pruned p = bench.prune(s, QualityBench.PruneData.TINYSTORIES);
+                QualityBench.Pruned p = bench.prune(s, PruneJob.DataKind.TINYSTORIES);
                 for (String mode : modes) {
                     if (bench.done(key(m, mode, ratio, seed))) continue;
                     try (CausalLm c = p.model()) {

@@ -89,8 +89,8 @@ final class Pipeline {
         Method m = Method.parse(p.method());
         LhspgSettings l = new LhspgSettings(p.warmup(), p.periods(), p.periodLength(), 0.0,
                 m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(p.lrShape()));
-        PruneJob.PruneData data = p.data().equals("tinystories") ? PruneJob.PruneData.of(List.of(DefaultData.tinyTrain()))
-                : PruneJob.recoveryMixture(cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), p.data().equals("dynamic"), cfg.seed());
+        PruneJob.PruneData data = PruneJob.PruneData.of(PruneJob.DataKind.parse(p.data()),
+                cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
         PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
                 p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment());
         Engine.seed(cfg.seed());

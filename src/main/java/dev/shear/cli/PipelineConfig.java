@@ -61,8 +61,11 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": prune." + e.getMessage().replace("--align-round", "align_round").replace("--align", "align"));
         }
-        if (!List.of("dynamic", "mixture", "tinystories").contains(prune.data()))
-            throw new IllegalArgumentException(file + ": prune.data '" + prune.data() + "': expected dynamic, mixture or tinystories");
+        try {
+            PruneJob.DataKind.parse(prune.data());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": prune.data " + e.getMessage());
+        }
         try {
             dev.shear.prune.LhspgSettings.LrShape.parse(prune.lrShape());
         } catch (IllegalArgumentException e) {

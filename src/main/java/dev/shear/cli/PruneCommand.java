@@ -59,7 +59,7 @@ final class PruneCommand implements Runnable {
         PruneJob.PruneData specs;
         if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
             throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");
-        if (data == null) specs = PruneJob.recoveryMixture(null, mixture.equals("dynamic"), common.seed);
+        if (data == null) specs = PruneJob.PruneData.of(mixture.equals("dynamic") ? PruneJob.DataKind.DYNAMIC : PruneJob.DataKind.MIXTURE, null, common.seed);
         else {
             List<SourceSpec> files = new ArrayList<>();
             for (Path p : data) files.add(DefaultData.file(p));

@@ -27,13 +27,19 @@ final class PruneJob {
 
     record Output(PruneRun.Result result, Path modelDir) {}
 
-    /**
-     * The training data by default: the recovery spec's sources, so pruning-time and recovery steps see
-     * the same text; dynamic re-weights them at each LHSPG period as recovery re-weights a round.
-     */
-    static PruneData recoveryMixture(Path specFile, boolean dynamic, long seed) {
-        RecoverySpec spec = RecoverySpec.load(specFile);
-        return new PruneData(spec.sources(specFile), spec.pretrain().minTokens(), dynamic ? spec.settings(seed) : null);
+    /** Which text LHSPG trains on, by name (`prune.data`, `bench quality --prune-data`). */
+    enum DataKind {
+        /** TinyStories lines below 2700. */
+        TINYSTORIES,
+        /** The recovery spec's sources, uniformly, so pruning-time and recovery steps see the same text. */
+        MIXTURE,
+        /** The same sources, re-weighted at each LHSPG period as recovery re-weights a round. */
+        DYNAMIC;
+
+        static DataKind parse(String s) {
+            for (DataKind d : values()) if (d.name().equalsIgnoreCase(s)) return d;
+            throw new IllegalArgumentException("'" + s + "': expected dynamic, mixture or tinystories");
+        }
     }
 
     /**
@@ -43,6 +49,13 @@ final class PruneJob {
      */
     record PruneData(List<SourceSpec> sources, int minTokens, dev.shear.recover.RecoverySettings dynamic) {
         static PruneData of(List<SourceSpec> sources) { return new PruneData(sources, 0, null); }
+
+        /** @param specFile the recovery spec whose sources the mixtures use (null: the built-in one) */
+        static PruneData of(DataKind kind, Path specFile, long seed) {
+            if (kind == DataKind.TINYSTORIES) return of(List.of(DefaultData.tinyTrain()));
+            RecoverySpec spec = RecoverySpec.load(specFile);
+            return new PruneData(spec.sources(specFile), spec.pretrain().minTokens(), kind == DataKind.DYNAMIC ? spec.settings(seed) : null);
+        }
     }
 
     static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, boolean quiet) {

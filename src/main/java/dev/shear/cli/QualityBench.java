@@ -70,29 +70,14 @@ final class QualityBench {
 
     CausalLm fresh() { return CausalLm.fromWeights(original.config(), original.weights(), DType.F32); }
 
-    /** Training data while pruning. */
-    enum PruneData {
-        /** TinyStories lines below 2700. */
-        TINYSTORIES,
-        /** The recovery sources, uniformly. */
-        MIXTURE,
-        /** The recovery sources, re-weighted at each LHSPG period by what that period's removal costs each source. */
-        DYNAMIC;
-
-        static PruneData parse(String s) {
-            for (PruneData d : values()) if (d.name().equalsIgnoreCase(s)) return d;
-            throw new IllegalArgumentException("--prune-data: expected tinystories, mixture or dynamic, got '" + s + "'");
-        }
-    }
-
     /**
      * Prunes a fresh copy. KDA (magnitude proxy, no randomness) runs once and protects the same groups
      * for every method, tuned on the validation lines 2700-3000.
      */
-    Pruned prune(PruneSettings s, PruneData data) {
+    Pruned prune(PruneSettings s, PruneJob.DataKind data) {
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
-        DynamicPruneData dynamic = data == PruneData.DYNAMIC ? new DynamicPruneData(recoverySources, referencePpl, measureSettings) : null;
+        DynamicPruneData dynamic = data == PruneJob.DataKind.DYNAMIC ? new DynamicPruneData(recoverySources, referencePpl, measureSettings) : null;
         TrainingLoop.BatchSource batches = switch (data) {
             case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.batch(), s.seqLen(), s.seed());
             case MIXTURE -> Batches.uniform(recoverySources, s.batch(), s.seqLen(), s.seed());
