@@ -90,24 +90,19 @@ public final class Tensor {
     public Tensor sub(Tensor o) { return op("sub", nd.sub(o.nd), o); }
     public Tensor mul(Tensor o) { return op("mul", nd.mul(o.nd), o); }
     public Tensor div(Tensor o) { return op("div", nd.div(o.nd), o); }
-    public Tensor add(double v) {
-        try (NDArray c = constant(v)) { return op("add_scalar", nd.add(c)); }
-    }
-
-    public Tensor mul(double v) {
-        try (NDArray c = constant(v)) { return op("scale", nd.mul(c)); }
-    }
+    public Tensor add(double v) { return withConstant("add_scalar", v, NDArray::add); }
+    public Tensor mul(double v) { return withConstant("scale", v, NDArray::mul); }
     public Tensor neg() { return op("neg", nd.neg()); }
     public Tensor exp() { return op("exp", nd.exp()); }
     public Tensor log() { return op("log", nd.log()); }
     public Tensor sqrt() { return op("sqrt", nd.sqrt()); }
-    public Tensor pow(double e) {
-        try (NDArray c = constant(e)) { return op("pow", nd.pow(c)); }
-    }
+    public Tensor pow(double e) { return withConstant("pow", e, NDArray::pow); }
     public Tensor square() { return op("square", nd.square()); }
     public Tensor abs() { return op("abs", nd.abs()); }
-    public Tensor maximum(double v) {
-        try (NDArray c = constant(v)) { return op("maximum", nd.maximum(c)); }
+    public Tensor maximum(double v) { return withConstant("maximum", v, NDArray::maximum); }
+
+    private Tensor withConstant(String kind, double v, java.util.function.BinaryOperator<NDArray> f) {
+        try (NDArray c = constant(v)) { return op(kind, f.apply(nd, c)); }
     }
 
     /**
@@ -366,17 +361,20 @@ public final class Tensor {
     public void assign(float[] values) {
         if (values.length != numel()) throw new IllegalArgumentException("assign: " + values.length + " values into " + Arrays.toString(shape()));
         HostTraffic.upload(values.length);
-        try (NDArray src = StepScope.owned(nd.getManager().create(values, new Shape(shape())));
-             NDArray cast = dtype() == DType.F32 ? null : src.toType(djl(dtype()), false)) {
-            nd.set(new NDIndex("..."), cast == null ? src : cast);      // a copy into this tensor's own memory
-        }
+        copyIn(nd.getManager().create(values, new Shape(shape())), DType.F32);
     }
 
     public void assign(double[] values) {
-        StepScope s = Engine.requireScope();
+        Engine.requireScope();
         HostTraffic.upload(values.length);
-        ai.djl.ndarray.NDArray src = StepScope.owned(s.manager().create(values, new Shape(shape())));
-        nd.set(new NDIndex("..."), dtype() == DType.F64 ? src : src.toType(djl(dtype()), false));
+        copyIn(nd.getManager().create(values, new Shape(shape())), DType.F64);
+    }
+
+    /** Copies an array just built from Java data into this tensor's own memory, converting its dtype. */
+    private void copyIn(NDArray fromJava, DType from) {
+        try (NDArray src = StepScope.owned(fromJava); NDArray cast = dtype() == from ? null : src.toType(djl(dtype()), false)) {
+            nd.set(new NDIndex("..."), cast == null ? src : cast);
+        }
     }
 
     // ---- to host ----------------------------------------------------------------------------------------------

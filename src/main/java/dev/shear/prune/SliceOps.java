@@ -31,15 +31,21 @@ final class SliceOps {
     /** Non-zero on every element some cut covers, zero elsewhere; broadcasts against t. */
     static Tensor covered(StepScope sc, Tensor t, List<Cut> cuts) {
         Counts n = counts(t, cuts);
-        Tensor r = n.anyRow() ? vector(sc, n.rows(), t.rank() == 1 ? new long[] {n.rows().length} : new long[] {n.rows().length, 1}) : null;
-        Tensor c = n.anyCol() ? vector(sc, n.cols(), 1, n.cols().length) : null;
+        Tensor r = n.anyRow() ? perIndex(sc, n.rows(), k -> k, DType.F32, rowShape(t, n)) : null;
+        Tensor c = n.anyCol() ? perIndex(sc, n.cols(), k -> k, DType.F32, 1, n.cols().length) : null;
         return r == null ? c : c == null ? r : r.add(c);
     }
 
-    private static Tensor vector(StepScope sc, int[] counts, long... shape) {
+    /** (rows, 1), or (n) for a 1-D tensor: broadcasts a per-row value over the columns. */
+    private static long[] rowShape(Tensor t, Counts n) {
+        return t.rank() == 1 ? new long[] {n.rows().length} : new long[] {n.rows().length, 1};
+    }
+
+    /** A vector with value(count) for each row's or column's count of cuts. */
+    private static Tensor perIndex(StepScope sc, int[] counts, java.util.function.IntToDoubleFunction value, DType dtype, long... shape) {
         float[] v = new float[counts.length];
-        for (int i = 0; i < v.length; i++) v[i] = counts[i];
-        return sc.floats(v, DType.F32, shape);
+        for (int i = 0; i < v.length; i++) v[i] = (float) value.applyAsDouble(counts[i]);
+        return sc.floats(v, dtype, shape);
     }
 
     /** t with every cut's elements set to exactly +0 (a copy; the caller assigns it). */
@@ -52,18 +58,16 @@ final class SliceOps {
         Counts n = counts(t, cuts);
         Tensor out = t;
         DType in = t.dtype() == DType.F64 ? DType.F64 : DType.F32;          // fp16 is scaled in fp32, as on the heap
-        if (n.anyRow()) out = out.mul(factors(sc, n.rows(), f, in, t.rank() == 1 ? new long[] {n.rows().length} : new long[] {n.rows().length, 1}));
-        if (n.anyCol()) out = out.mul(factors(sc, n.cols(), f, in, 1, n.cols().length));
+        if (n.anyRow()) out = out.mul(perIndex(sc, n.rows(), k -> factor(f, k), in, rowShape(t, n)));
+        if (n.anyCol()) out = out.mul(perIndex(sc, n.cols(), k -> factor(f, k), in, 1, n.cols().length));
         return out;
     }
 
-    private static Tensor factors(StepScope sc, int[] counts, double f, DType dtype, long... shape) {
-        float[] v = new float[counts.length];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = 1f;
-            for (int k = 0; k < counts[i]; k++) v[i] *= (float) f;
-        }
-        return sc.floats(v, dtype, shape);
+    /** (float) f multiplied in k times, in float, as the heap version scaled once per cut. */
+    private static float factor(double f, int k) {
+        float v = 1f;
+        for (int i = 0; i < k; i++) v *= (float) f;
+        return v;
     }
 
     /** Overwrites a parameter with a value computed in the same or a wider dtype. */
