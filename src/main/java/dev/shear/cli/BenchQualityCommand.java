@@ -34,6 +34,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--prune-lr-shape", defaultValue = "cosine", description = "LR schedule while pruning: cosine or constant (warm up over T_w, then hold).") String pruneLrShape;
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
     @Option(names = "--prune-data", defaultValue = "tinystories", description = "Training data while pruning: tinystories (lines below 2700), mixture (the recovery sources, uniformly) or dynamic (the recovery sources, re-weighted at each LHSPG period by what its removal costs each source).") String pruneData;
+    @Option(names = "--allocation", defaultValue = "uniform", description = "uniform or kda (per-group counts from the shared KDA result's curves).") String allocation;
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
@@ -61,7 +62,7 @@ final class BenchQualityCommand implements Runnable {
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
         if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
         PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
-                LhspgSettings.LrShape.parse(pruneLrShape));
+                LhspgSettings.LrShape.parse(pruneLrShape)).withAllocation(dev.shear.prune.Allocation.parse(allocation));
         if (pruneRunSteps != null && m.progressive()) s = s.withTrainSteps(pruneRunSteps);
         QualityBench.Pruned p = bench.prune(s, dataKind());
         int trained = p.result().trainSteps();

@@ -92,7 +92,8 @@ final class Pipeline {
         PruneJob.PruneData data = PruneJob.PruneData.of(PruneJob.DataKind.parse(p.data()),
                 cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
         PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
-                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment());
+                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment(),
+                dev.shear.prune.Allocation.parse(p.allocation()));
         Engine.seed(cfg.seed());
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),

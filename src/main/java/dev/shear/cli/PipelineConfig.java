@@ -11,7 +11,7 @@ import java.util.List;
 record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
     /** @param data dynamic (the recovery spec's sources, re-weighted at each LHSPG period), mixture (the same, uniformly) or tinystories (lines below 2700) */
     record Prune(double ratio, String method, int warmup, int periods, int periodLength, String lrShape, String data, double lr, int batch, int seqLen,
-                 List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery, int align, String alignRound) {
+                 List<Double> kdaRatios, double gammaU, String allocation, int calibBatches, int checkpointEvery, int align, String alignRound) {
         dev.shear.model.WidthAlignment alignment() { return dev.shear.model.WidthAlignment.parse(align, alignRound); }
     }
 
@@ -65,6 +65,11 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
             PruneJob.DataKind.parse(prune.data());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": prune.data " + e.getMessage());
+        }
+        try {
+            dev.shear.prune.Allocation.parse(prune.allocation());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": prune." + e.getMessage());
         }
         try {
             dev.shear.prune.LhspgSettings.LrShape.parse(prune.lrShape());

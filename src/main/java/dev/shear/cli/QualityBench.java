@@ -53,7 +53,7 @@ final class QualityBench {
     private final Path out;
     private final int pplTokens;
     private final RecoverySettings measureSettings;
-    private Set<Integer> kdaKeep;
+    private KnowledgeDistribution.Result kda;
 
     QualityBench(Path out, int pplTokens, RecoverySettings measure) {
         this.out = out;
@@ -85,8 +85,8 @@ final class QualityBench {
         };
         try (CausalLm model = fresh()) {
             StructureSet traced = PruneJob.structures(model, s);
-            if (kdaKeep == null) kdaKeep = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null).unprunableGroups();
-            PruneRun.Outcome o = PruneRun.run(model, traced.withUnprunable(kdaKeep), s, batches, probe, Checkpointer.NONE, null, dynamic);
+            if (kda == null) kda = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null);
+            PruneRun.Outcome o = PruneRun.run(model, traced, s, batches, probe, Checkpointer.NONE, null, dynamic, kda);
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }

@@ -12,7 +12,18 @@ import java.util.Map;
 public final class Budget {
     private Budget() {}
 
-    public record Plan(Map<Cluster, Integer> counts, long removedParams, double achievedFraction, double targetFraction) {}
+    /** @param quotas structures to remove per node group (by index), or empty when only the cluster counts are fixed */
+    public record Plan(Map<Cluster, Integer> counts, long removedParams, double achievedFraction, double targetFraction,
+                       Map<Integer, Integer> quotas) {
+        public Plan {
+            counts = Map.copyOf(counts);
+            quotas = Map.copyOf(quotas);
+        }
+
+        public Plan(Map<Cluster, Integer> counts, long removedParams, double achievedFraction, double targetFraction) {
+            this(counts, removedParams, achievedFraction, targetFraction, Map.of());
+        }
+    }
 
     public static Plan plan(StructureSet set, double target) {
         if (target <= 0 || target >= 1) throw new IllegalArgumentException("target ratio " + target + " must be in (0, 1)");
@@ -22,10 +33,7 @@ public final class Budget {
             pools.put(c, set.prunable(c));
             for (StructureRef r : pools.get(c)) prunableParams += set.get(r).params();
         }
-        double want = target * set.totalParams();
-        if (want > prunableParams)
-            throw new IllegalArgumentException(String.format("target %.1f%% of %d parameters exceeds the %d prunable ones (%.1f%%)",
-                    100 * target, set.totalParams(), prunableParams, 100.0 * prunableParams / set.totalParams()));
+        double want = wanted(set, target, prunableParams);
         double r = want / prunableParams;
         Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
         long attnParams = perStructure(set, pools.get(Cluster.ATTENTION));
@@ -37,6 +45,79 @@ public final class Budget {
         counts.put(Cluster.MLP, mlp);
         long removed = attn * attnParams + mlp * mlpParams;
         return new Plan(counts, removed, (double) removed / set.totalParams(), target);
+    }
+
+    private static double wanted(StructureSet set, double target, long prunableParams) {
+        double want = target * set.totalParams();
+        if (want > prunableParams)
+            throw new IllegalArgumentException(String.format("target %.1f%% of %d parameters exceeds the %d prunable ones (%.1f%%)",
+                    100 * target, set.totalParams(), prunableParams, 100.0 * prunableParams / set.totalParams()));
+        return want;
+    }
+
+    /**
+     * KDA-informed allocation. A group's cost of losing a fraction r of its structures is read off
+     * its KDA curve, c(r) = ln(ppl(r) / ppl_dense), linear between the measured ratios and past the
+     * last one at the curve's steepest slope so far; structures are then taken one at a time from the
+     * group whose next one costs least per parameter, until the target is closest. Every group keeps
+     * at least one structure. Removal costs are treated as additive across groups, which KDA, pruning
+     * one group at a time, cannot check.
+     */
+    public static Plan bySensitivity(StructureSet set, double target, KnowledgeDistribution.Result kda) {
+        if (target <= 0 || target >= 1) throw new IllegalArgumentException("target ratio " + target + " must be in (0, 1)");
+        Map<Integer, KnowledgeDistribution.Row> rows = new java.util.HashMap<>();
+        for (KnowledgeDistribution.Row r : kda.rows()) rows.put(r.group(), r);
+        List<Integer> groups = new java.util.ArrayList<>();
+        long capacity = 0;
+        for (int g = 0; g < set.groups().size(); g++) {
+            PrunableGroup pg = set.groups().get(g);
+            if (!pg.prunable() || pg.structures().size() < 2) continue;
+            if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + pg.id());
+            groups.add(g);
+            capacity += (pg.structures().size() - 1) * pg.paramsPerStructure();
+        }
+        double want = wanted(set, target, capacity);
+        Map<Integer, Integer> taken = new java.util.TreeMap<>();
+        long removed = 0;
+        while (true) {
+            int best = -1;
+            double bestCost = Double.POSITIVE_INFINITY;
+            for (int g : groups) {
+                PrunableGroup pg = set.groups().get(g);
+                int n = pg.structures().size(), k = taken.getOrDefault(g, 0);
+                long p = pg.paramsPerStructure();
+                if (k >= n - 1 || removed + p - want > want - removed) continue;   // nothing left, or it would move away from the target
+                KnowledgeDistribution.Row row = rows.get(g);
+                double marginal = (cost(row, kda.ratios(), kda.basePpl(), n, k + 1) - cost(row, kda.ratios(), kda.basePpl(), n, k)) / p;
+                if (marginal < bestCost) { bestCost = marginal; best = g; }
+            }
+            if (best < 0) break;
+            taken.merge(best, 1, Integer::sum);
+            removed += set.groups().get(best).paramsPerStructure();
+        }
+        Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
+        for (Cluster c : Cluster.values()) counts.put(c, 0);
+        for (Map.Entry<Integer, Integer> e : taken.entrySet()) counts.merge(set.groups().get(e.getKey()).cluster(), e.getValue(), Integer::sum);
+        return new Plan(counts, removed, (double) removed / set.totalParams(), target, taken);
+    }
+
+    /**
+     * The cost of removing k of a group's n structures: the piecewise-linear KDA curve through (0, 0),
+     * extrapolated at its steepest slope, never decreasing. KDA removed floor(ratio · n) structures at
+     * each ratio, so that is where each point sits.
+     */
+    static double cost(KnowledgeDistribution.Row row, List<Double> ratios, double basePpl, int n, int k) {
+        double r = (double) k / n, prevR = 0, prevC = 0, slope = 0;
+        for (int i = 0; i < ratios.size(); i++) {
+            double ri = Math.floor(ratios.get(i) * n) / n;
+            if (ri <= prevR) continue;
+            double ci = Math.max(prevC, Math.log(row.ppl().get(i) / basePpl));
+            if (r <= ri) return prevC + (ci - prevC) * (r - prevR) / (ri - prevR);
+            slope = Math.max(slope, (ci - prevC) / (ri - prevR));
+            prevR = ri;
+            prevC = ci;
+        }
+        return prevC + slope * (r - prevR);
     }
 
     private static long perStructure(StructureSet set, List<StructureRef> pool) {

@@ -29,6 +29,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private final LhspgSettings s;
     private final Saliency saliency;
     private final Map<Cluster, int[]> perPeriod = new EnumMap<>(Cluster.class);
+    private final Map<Integer, int[]> groupPerPeriod = new java.util.TreeMap<>();   // when the plan fixes per-group counts
     private final List<StructureRef> active = new ArrayList<>();
     private final List<StructureRef> pruned = new ArrayList<>();
     private final List<PeriodLog> log = new ArrayList<>();
@@ -53,6 +54,13 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     /** Recomputes calibration statistics at each selection, for activation-aware saliencies. */
     public LhspgPruner withCalibrator(java.util.function.Function<CausalLm, Calibration> c) {
         this.calibrator = c;
+        return this;
+    }
+
+    /** Takes each group's count from the plan (K_g // P per period, the remainder last) instead of one count per cluster. */
+    public LhspgPruner withQuotas(Map<Integer, Integer> quotas) {
+        groupPerPeriod.clear();
+        for (Map.Entry<Integer, Integer> e : quotas.entrySet()) groupPerPeriod.put(e.getKey(), split(e.getValue(), s.periods()));
         return this;
     }
 
@@ -99,7 +107,13 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
             List<StructureRef> pool = new ArrayList<>(set.prunable(c));
             pool.removeAll(pruned);
             if (want == 0 || pool.isEmpty()) continue;
-            chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), Math.min(want, pool.size()), saliency.ranking()));
+            if (groupPerPeriod.isEmpty()) {
+                chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), Math.min(want, pool.size()), saliency.ranking()));
+                continue;
+            }
+            Map<Integer, Integer> quota = new java.util.HashMap<>();
+            for (Map.Entry<Integer, int[]> e : groupPerPeriod.entrySet()) quota.put(e.getKey(), e.getValue()[period]);
+            chosen.addAll(Selector.byQuota(pool, saliency.score(ctx, pool), quota));
         }
         if (preview != null && !chosen.isEmpty())
             Masking.whileRemoved(model, ad, set, chosen, () -> {

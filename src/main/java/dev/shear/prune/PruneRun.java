@@ -25,7 +25,7 @@ public final class PruneRun {
      * @param cost      parameters, MACs per token at the model's context and f32 weight memory, before and after
      * @param alignment what {@code --align} changed and its parameter cost; null without alignment
      */
-    public record Result(String method, double targetRatio, double achievedRatio, long paramsBefore, long paramsAfter,
+    public record Result(String method, String allocation, double targetRatio, double achievedRatio, long paramsBefore, long paramsAfter,
                          Budget.Plan plan, List<LayerWidths> widthsBefore, List<LayerWidths> widthsAfter,
                          KnowledgeDistribution.Result kda, List<LhspgPruner.PeriodLog> periods, List<Double> losses,
                          int trainSteps, double seconds, List<TrainingLoop.Event> events, ModelCost.Change cost,
@@ -47,14 +47,22 @@ public final class PruneRun {
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
                               PeriodPreview preview) {
+        return run(model, set, s, data, probe, ckpt, listener, preview, null);
+    }
+
+    /** @param knownKda a KDA result of this model to use instead of running one (may be null) */
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
+                              PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
         long t0 = System.nanoTime();
         List<LayerWidths> before = model.config().layers();
-        KnowledgeDistribution.Result kda = null;
-        if (!s.kdaRatios().isEmpty() && s.gammaU() > 0) {
+        KnowledgeDistribution.Result kda = knownKda;
+        if (kda == null && !s.kdaRatios().isEmpty() && (s.gammaU() > 0 || s.allocation() == Allocation.KDA))
             kda = KnowledgeDistribution.analyse(model, set, s.kdaRatios(), s.gammaU(), probe, null);
-            set = set.withUnprunable(kda.unprunableGroups());
-        }
-        Budget.Plan plan = Budget.plan(set, s.ratio());
+        if (kda != null) set = set.withUnprunable(kda.unprunableGroups());
+        if (s.allocation() == Allocation.KDA && kda == null)
+            throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
+        Budget.Plan plan = s.allocation() == Allocation.KDA ? Budget.bySensitivity(set, s.ratio(), kda) : Budget.plan(set, s.ratio());
         List<LhspgPruner.PeriodLog> periods = List.of();
         TrainingLoop.Summary trained = null;
         Map<String, double[]> biasShift = Map.of();
@@ -65,6 +73,7 @@ public final class PruneRun {
             LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.lhspg(), s.method().saliency(s.seed()));
             if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
             if (preview != null) pruner.withPreview(preview);
+            if (!plan.quotas().isEmpty()) pruner.withQuotas(plan.quotas());
             trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
             periods = pruner.log();
             steps = s.trainSteps();
@@ -102,7 +111,7 @@ public final class PruneRun {
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
         int ctxLen = model.config().maxSeqLen();
         ModelCost.Change cost = ModelCost.Change.of(ModelCost.of(model.config(), ctxLen, 4), ModelCost.of(compact.config(), ctxLen, 4));
-        Result r = new Result(s.method().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
+        Result r = new Result(s.method().cliName(), s.allocation().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
                 compact.config().layers(), kda, periods, trained == null ? List.of() : trained.losses(), steps,
                 (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events(), cost, aligned == null ? null : aligned.report());
         return new Outcome(compact, r);
@@ -122,7 +131,9 @@ public final class PruneRun {
         for (Cluster c : Cluster.values()) {
             List<StructureRef> pool = set.prunable(c);
             int k = plan.counts().getOrDefault(c, 0);
-            if (k > 0) chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), k, saliency.ranking()));
+            if (k == 0) continue;
+            double[] scores = saliency.score(ctx, pool);
+            chosen.addAll(plan.quotas().isEmpty() ? Selector.select(pool, scores, k, saliency.ranking()) : Selector.byQuota(pool, scores, plan.quotas()));
         }
         return chosen;
     }

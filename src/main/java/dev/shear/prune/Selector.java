@@ -18,6 +18,17 @@ public final class Selector {
         return lowest(indices(pool.size()), s, k).stream().map(pool::get).toList();
     }
 
+    /** The want.get(g) lowest-scored structures of each group g of the pool (per-group counts from {@link Budget#bySensitivity}). */
+    public static List<StructureRef> byQuota(List<StructureRef> pool, double[] scores, Map<Integer, Integer> want) {
+        List<StructureRef> out = new ArrayList<>();
+        for (Map.Entry<Integer, List<Integer>> e : groups(pool).entrySet()) {
+            int k = want.getOrDefault(e.getKey(), 0);
+            if (k > e.getValue().size()) throw new IllegalArgumentException("cannot select " + k + " of group " + e.getKey() + "'s " + e.getValue().size() + " structures");
+            for (int i : lowest(e.getValue(), scores, k)) out.add(pool.get(i));
+        }
+        return out;
+    }
+
     private static List<Integer> lowest(List<Integer> idx, double[] s, int k) {
         List<Integer> sorted = new ArrayList<>(idx);
         sorted.sort(Comparator.<Integer>comparingDouble(i -> s[i]).thenComparing(i -> i));

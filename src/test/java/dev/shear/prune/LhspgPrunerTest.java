@@ -38,6 +38,10 @@ class LhspgPrunerTest {
     record Run(LhspgPruner pruner, StructureSet set, Map<String, HostTensor> weights) {}
 
     static Run run(LhspgSettings s, int attn, int mlp, double lr, List<List<StructureRef>> zeroAfterEachPeriod) {
+        return run(s, attn, mlp, Map.of(), lr, zeroAfterEachPeriod);
+    }
+
+    static Run run(LhspgSettings s, int attn, int mlp, Map<Integer, Integer> quotas, double lr, List<List<StructureRef>> zeroAfterEachPeriod) {
         try (CausalLm model = CausalLm.random(CFG, 3, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
             StructureSet set = HandTable.llama(model, ad.modules().keySet());
@@ -45,6 +49,7 @@ class LhspgPrunerTest {
             k.put(Cluster.ATTENTION, attn);
             k.put(Cluster.MLP, mlp);
             LhspgPruner p = new LhspgPruner(model, ad, set, k, s, new LoraShearSaliency(true));
+            if (!quotas.isEmpty()) p.withQuotas(quotas);
             TrainingLoop.StepHook hook = step -> {
                 p.afterStep(step);
                 long kk = step + 1 - s.warmupSteps();
@@ -59,6 +64,26 @@ class LhspgPrunerTest {
             ad.close();
             return new Run(p, set, model.toHost());
         }
+    }
+
+    /** With per-group counts (KDA allocation), each group loses K_g // P per period, the remainder last. */
+    @Test void groupQuotasFollowTheSchedulePerGroup() {
+        LhspgSettings s = new LhspgSettings(2, 3, 3, 0.0, LhspgSettings.Mode.PAPER);
+        StructureSet shape;
+        try (CausalLm m = CausalLm.random(CFG, 3, DType.F32)) { shape = HandTable.llama(m, java.util.Set.of()); }
+        List<Integer> mlp = new ArrayList<>(), attn = new ArrayList<>();
+        for (int g = 0; g < shape.groups().size(); g++) (shape.groups().get(g).cluster() == Cluster.MLP ? mlp : attn).add(g);
+        Map<Integer, Integer> quotas = Map.of(mlp.get(0), 5, mlp.get(2), 9, attn.get(1), 1);
+        List<List<StructureRef>> zeros = new ArrayList<>();
+        Run r = run(s, 1, 14, quotas, 1e-2, zeros);
+        Map<Integer, int[]> want = Map.of(mlp.get(0), new int[] {1, 2, 5}, mlp.get(2), new int[] {3, 6, 9}, attn.get(1), new int[] {0, 0, 1});
+        for (int p = 0; p < 3; p++)
+            for (int g = 0; g < shape.groups().size(); g++) {
+                final int gg = g;
+                long got = zeros.get(p).stream().filter(ref -> ref.group() == gg).count();
+                assertEquals(want.containsKey(g) ? want.get(g)[p] : 0, got, "group " + g + " after period " + p);
+            }
+        assertEquals(15, r.pruner().pruned().size());
     }
 
     @Test void scheduledCountsAreZeroAndStayZero() {
