@@ -108,6 +108,7 @@ final class BenchQualityCommand implements Runnable {
         if (bench.done(key)) return null;
         Map<String, Object> extra = QualityBench.key("lora_steps", steps);
         if (p != null) extra.put("prune_seconds", p.result().seconds());
+        if (p != null && !p.result().plan().quotas().isEmpty()) extra.put("quotas", p.result().plan().quotas());   // which layers gave up what
         Map<String, Object> r = bench.measure(key, m, extra);
         bench.save(r);
         return r;

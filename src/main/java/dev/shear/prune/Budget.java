@@ -56,49 +56,52 @@ public final class Budget {
     }
 
     /**
-     * KDA-informed allocation. A group's cost of losing a fraction r of its structures is read off
-     * its KDA curve, c(r) = ln(ppl(r) / ppl_dense), linear between the measured ratios and past the
-     * last one at the curve's steepest slope so far; structures are then taken one at a time from the
-     * group whose next one costs least per parameter, until the target is closest. Every group keeps
-     * at least one structure. Removal costs are treated as additive across groups, which KDA, pruning
-     * one group at a time, cannot check.
+     * KDA-informed allocation. The clusters' counts are those of {@link #plan}; within each cluster,
+     * a group's cost of losing a fraction r of its structures is read off its KDA curve,
+     * c(r) = ln(ppl(r) / ppl_dense), linear between the measured ratios and past the last one at the
+     * curve's steepest slope so far, and structures are taken one at a time from the group whose next
+     * one costs least, until the cluster's count is reached. No group loses more than KDA's largest
+     * ratio unless the count needs it (the curves are not measured there), and every group keeps
+     * one structure. Costs are compared within a cluster only: KDA prunes one group at a time, and
+     * across clusters its costs did not add up (every layer's attention looked cheap alone; removing
+     * it from all layers together was not; docs/results.md).
      */
     public static Plan bySensitivity(StructureSet set, double target, KnowledgeDistribution.Result kda) {
-        if (target <= 0 || target >= 1) throw new IllegalArgumentException("target ratio " + target + " must be in (0, 1)");
+        Plan uniform = plan(set, target);
         Map<Integer, KnowledgeDistribution.Row> rows = new java.util.HashMap<>();
         for (KnowledgeDistribution.Row r : kda.rows()) rows.put(r.group(), r);
-        List<Integer> groups = new java.util.ArrayList<>();
-        long capacity = 0;
-        for (int g = 0; g < set.groups().size(); g++) {
-            PrunableGroup pg = set.groups().get(g);
-            if (!pg.prunable() || pg.structures().size() < 2) continue;
-            if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + pg.id());
-            groups.add(g);
-            capacity += (pg.structures().size() - 1) * pg.paramsPerStructure();
-        }
-        double want = wanted(set, target, capacity);
+        double measured = kda.ratios().stream().mapToDouble(Double::doubleValue).max().orElse(0);
         Map<Integer, Integer> taken = new java.util.TreeMap<>();
-        long removed = 0;
-        while (true) {
-            int best = -1;
-            double bestCost = Double.POSITIVE_INFINITY;
-            for (int g : groups) {
+        for (Cluster c : Cluster.values()) {
+            List<Integer> groups = new java.util.ArrayList<>();
+            int capacity = 0;
+            for (int g = 0; g < set.groups().size(); g++) {
                 PrunableGroup pg = set.groups().get(g);
-                int n = pg.structures().size(), k = taken.getOrDefault(g, 0);
-                long p = pg.paramsPerStructure();
-                if (k >= n - 1 || removed + p - want > want - removed) continue;   // nothing left, or it would move away from the target
-                KnowledgeDistribution.Row row = rows.get(g);
-                double marginal = (cost(row, kda.ratios(), kda.basePpl(), n, k + 1) - cost(row, kda.ratios(), kda.basePpl(), n, k)) / p;
-                if (marginal < bestCost) { bestCost = marginal; best = g; }
+                if (!pg.prunable() || pg.cluster() != c || pg.structures().size() < 2) continue;
+                if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + pg.id());
+                groups.add(g);
+                capacity += pg.structures().size() - 1;
             }
-            if (best < 0) break;
-            taken.merge(best, 1, Integer::sum);
-            removed += set.groups().get(best).paramsPerStructure();
+            int want = uniform.counts().getOrDefault(c, 0);
+            if (want > capacity)
+                throw new IllegalArgumentException(want + " " + c + " structures to remove, but only " + capacity + " can go with one kept per layer");
+            int got = 0;
+            for (boolean extrapolate : new boolean[] {false, true})
+                while (got < want) {
+                    int best = -1;
+                    double bestCost = Double.POSITIVE_INFINITY;
+                    for (int g : groups) {
+                        int n = set.groups().get(g).structures().size(), k = taken.getOrDefault(g, 0);
+                        if (k >= (extrapolate ? n - 1 : Math.min(n - 1, (int) Math.floor(measured * n)))) continue;
+                        double marginal = cost(rows.get(g), kda.ratios(), kda.basePpl(), n, k + 1) - cost(rows.get(g), kda.ratios(), kda.basePpl(), n, k);
+                        if (marginal < bestCost) { bestCost = marginal; best = g; }
+                    }
+                    if (best < 0) break;
+                    taken.merge(best, 1, Integer::sum);
+                    got++;
+                }
         }
-        Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
-        for (Cluster c : Cluster.values()) counts.put(c, 0);
-        for (Map.Entry<Integer, Integer> e : taken.entrySet()) counts.merge(set.groups().get(e.getKey()).cluster(), e.getValue(), Integer::sum);
-        return new Plan(counts, removed, (double) removed / set.totalParams(), target, taken);
+        return new Plan(uniform.counts(), uniform.removedParams(), uniform.achievedFraction(), target, taken);
     }
 
     /**
