@@ -93,7 +93,7 @@ final class Pipeline {
                 cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
         PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
                 p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment(),
-                dev.shear.prune.Allocation.parse(p.allocation()));
+                dev.shear.prune.Allocation.parse(p.allocation(), m, !p.kdaRatios().isEmpty()));
         Engine.seed(cfg.seed());
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),

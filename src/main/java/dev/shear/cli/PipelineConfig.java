@@ -67,7 +67,7 @@ record PipelineConfig(String model, String output, long seed, Prune prune, Recov
             throw new IllegalArgumentException(file + ": prune.data " + e.getMessage());
         }
         try {
-            dev.shear.prune.Allocation.parse(prune.allocation());
+            dev.shear.prune.Allocation.parse(prune.allocation(), dev.shear.prune.Method.parse(prune.method()), true);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": prune." + e.getMessage());
         }

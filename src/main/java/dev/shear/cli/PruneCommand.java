@@ -43,8 +43,8 @@ final class PruneCommand implements Runnable {
     @Option(names = "--calib-batches", defaultValue = "4") int calibBatches;
     @Option(names = "--checkpoint-every", defaultValue = "25") int checkpointEvery;
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
-    @Option(names = "--allocation", defaultValue = "uniform",
-            description = "How the target is spread over the layers: uniform (one ratio for every prunable group; default) or kda (per-group counts from the KDA curves: the groups whose removal costs least give up most).") String allocation;
+    @Option(names = "--allocation", defaultValue = "auto",
+            description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (default: kda for lorashear, uniform for the other methods).") String allocation;
     @Option(names = "--align", defaultValue = "1",
             description = "Round each layer's kept MLP channels to a multiple of this, keeping the highest-scoring channels (default: off).") int align;
     @Option(names = "--align-round", defaultValue = "nearest", description = "nearest, up or down (with --align).") String alignRound;
@@ -59,7 +59,7 @@ final class PruneCommand implements Runnable {
         if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
         PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
                 lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound),
-                Allocation.parse(allocation));
+                Allocation.parse(allocation, m, !kda.isEmpty()));
         PruneJob.PruneData specs;
         if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
             throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");

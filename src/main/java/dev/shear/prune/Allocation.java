@@ -17,4 +17,14 @@ public enum Allocation {
         for (Allocation a : values()) if (a.cliName.equalsIgnoreCase(s)) return a;
         throw new IllegalArgumentException("allocation '" + s + "': expected uniform or kda");
     }
+
+    /**
+     * "auto": KDA for the default LoRAShear variant, the best measured (docs/results.md), when KDA
+     * runs; uniform otherwise, so the peers, paper and reference keep their own.
+     */
+    public static Allocation parse(String s, Method m, boolean kdaRuns) {
+        if (s.equalsIgnoreCase("auto")) return m == Method.LORASHEAR_DEFAULT && kdaRuns ? KDA : UNIFORM;
+        for (Allocation a : values()) if (a.cliName.equalsIgnoreCase(s)) return a;
+        throw new IllegalArgumentException("allocation '" + s + "': expected auto, uniform or kda");
+    }
 }

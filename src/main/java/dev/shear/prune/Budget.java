@@ -71,20 +71,26 @@ public final class Budget {
         Map<Integer, KnowledgeDistribution.Row> rows = new java.util.HashMap<>();
         for (KnowledgeDistribution.Row r : kda.rows()) rows.put(r.group(), r);
         double measured = kda.ratios().stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        Map<Integer, Integer> taken = new java.util.TreeMap<>();
+        Map<Cluster, List<Integer>> members = new EnumMap<>(Cluster.class);
+        Map<Cluster, Integer> capacity = new EnumMap<>(Cluster.class), counts = new EnumMap<>(uniform.counts());
         for (Cluster c : Cluster.values()) {
-            List<Integer> groups = new java.util.ArrayList<>();
-            int capacity = 0;
+            members.put(c, new java.util.ArrayList<>());
+            capacity.put(c, 0);
             for (int g = 0; g < set.groups().size(); g++) {
                 PrunableGroup pg = set.groups().get(g);
                 if (!pg.prunable() || pg.cluster() != c || pg.structures().size() < 2) continue;
                 if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + pg.id());
-                groups.add(g);
-                capacity += pg.structures().size() - 1;
+                members.get(c).add(g);
+                capacity.merge(c, pg.structures().size() - 1, Integer::sum);
             }
-            int want = uniform.counts().getOrDefault(c, 0);
-            if (want > capacity)
-                throw new IllegalArgumentException(want + " " + c + " structures to remove, but only " + capacity + " can go with one kept per layer");
+        }
+        spill(set, members, capacity, counts);
+        Map<Integer, Integer> taken = new java.util.TreeMap<>();
+        long removed = 0;
+        for (Cluster c : Cluster.values()) {
+            List<Integer> groups = members.get(c);
+            int want = counts.getOrDefault(c, 0);
+            if (!groups.isEmpty()) removed += want * set.groups().get(groups.get(0)).paramsPerStructure();
             int got = 0;
             for (boolean extrapolate : new boolean[] {false, true})
                 while (got < want) {
@@ -101,7 +107,26 @@ public final class Budget {
                     got++;
                 }
         }
-        return new Plan(uniform.counts(), uniform.removedParams(), uniform.achievedFraction(), target, taken);
+        return new Plan(counts, removed, (double) removed / set.totalParams(), target, taken);
+    }
+
+    /**
+     * With one structure kept per group, a cluster may not hold its uniform count (attention at 50%
+     * on a model with few KV groups); its excess moves, in parameters, to the other cluster.
+     */
+    private static void spill(StructureSet set, Map<Cluster, List<Integer>> members, Map<Cluster, Integer> capacity, Map<Cluster, Integer> counts) {
+        for (Cluster c : Cluster.values()) {
+            int excess = counts.getOrDefault(c, 0) - capacity.get(c);
+            if (excess <= 0) continue;
+            Cluster o = c == Cluster.ATTENTION ? Cluster.MLP : Cluster.ATTENTION;
+            if (members.get(o).isEmpty()) throw new IllegalArgumentException("the target needs more " + c + " structures than can go with one kept per layer");
+            long params = excess * set.groups().get(members.get(c).get(0)).paramsPerStructure();
+            int more = (int) Math.round((double) params / set.groups().get(members.get(o).get(0)).paramsPerStructure());
+            if (counts.getOrDefault(o, 0) + more > capacity.get(o))
+                throw new IllegalArgumentException("the target needs more structures than can go with one kept per layer");
+            counts.put(c, capacity.get(c));
+            counts.merge(o, more, Integer::sum);
+        }
     }
 
     /**

@@ -54,6 +54,9 @@ class MainErrorsTest {
         Files.writeString(cfg, "prune: {lr_shape: linear}\n");
         r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals("shear: " + cfg + ": prune.lr_shape 'linear': expected constant or cosine", r[1].strip());
+        Files.writeString(cfg, "prune: {allocation: even}\n");
+        r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
+        assertEquals("shear: " + cfg + ": prune.allocation 'even': expected auto, uniform or kda", r[1].strip());
         assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
     }
 
