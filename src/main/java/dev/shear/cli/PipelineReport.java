@@ -27,6 +27,7 @@ final class PipelineReport {
         d.heading("Summary").table(List.of("", "value"), List.of(
                 List.of("model", model.toString()),
                 List.of("method", String.valueOf(prune.get("method"))),
+                List.of("allocation", prune.get("allocation") + ("kda".equals(prune.get("allocation")) ? " (per-layer counts from the KDA curves)" : " (one ratio per cluster)")),
                 List.of("parameters", prune.get("paramsBefore") + " → " + prune.get("paramsAfter")),
                 List.of("removed (target)", pct((Double) prune.get("achievedRatio")) + " (" + pct((Double) prune.get("targetRatio")) + ")"),
                 List.of("LoRA steps while pruning", String.valueOf(prune.get("trainSteps"))),
