@@ -7,7 +7,7 @@
  * about 75 GFLOP/s against OpenBLAS's 198 on the same cores. libtorch_cpu.so exports that function
  * and calls it through the dynamic linker, so a definition loaded first (LD_PRELOAD) wins. Saying
  * "yes" makes MKL pick its kernels by the CPU's instruction sets: perf then shows its AVX-512 sgemm
- * kernels, and the matmul peak rose to about 100-110 GFLOP/s.
+ * kernels, and the matmul peak rose to about 95-110 GFLOP/s.
  *
  * Determinism is unaffected: the launcher still sets MKL_CBWR, which fixes the kernel for a given
  * CPU and setting, so two runs on the same machine stay bit-identical.
