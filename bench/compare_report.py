@@ -54,6 +54,10 @@ def main():
         for i, s in sums.items():
             st = s["setup"]
             lib = st.get("engine") or ("torch " + st.get("torch", "?") + ", BLAS " + ", ".join(Path(b).name for b in st.get("blas", [])))
+            if "mkl_amd_shim" in st:
+                on = sum(bool(p[0].get("mkl_amd_shim")) for p in runs[(cfg, i)])
+                lib += ", MKL AMD shim " + ("on" if on == s["n"] else "off" if on == 0 else f"on in {on} of {s['n']}")
+                lib += f", MKL_CBWR={st.get('mkl_cbwr')}"
             print(f"- {i}: {lib}; {st.get('threads')} threads; {s['n']} processes; matmul peak {fmt(s['peak'], '.1f')} GFLOP/s")
         print()
         print("| phase | impl | s/step | tokens/s | GFLOP/s | of own matmul peak | peak RSS MiB | torch s / Shear s | torch RSS / Shear RSS |")

@@ -3,7 +3,7 @@
 (docs/benchmarks.md, bench/compare.sh). Same model, shapes and ops as Shear:
 
   LLaMA: RMSNorm (eps from the config), rotate-half RoPE (theta 10000), grouped-query attention as
-  explicit q k^T / sqrt(hd) + causal bias -> softmax -> @ v (Ops.attention), SwiGLU MLP, tied or
+  explicit (q / sqrt(hd)) k^T, causal bias added in place -> softmax -> @ v (Ops.attention), SwiGLU MLP, tied or
   untied lm_head. LoRA y = W x + (alpha / r) B (A x) on q, k, v, o, gate, up, down (r 8, alpha 16,
   dropout 0), A Kaiming-uniform bound 1/sqrt(in), B zero.
 
@@ -185,7 +185,8 @@ class Llama:
         q, k = self.rope(q, cos, sin), self.rope(k, cos, sin)
         if h != hkv:                                                               # query head j reads kv head j // rep
             k, v = k.repeat_interleave(h // hkv, 1), v.repeat_interleave(h // hkv, 1)
-        scores = (q @ k.transpose(2, 3)) * (1.0 / math.sqrt(hd)) + bias           # (B, H, T, T)
+        scores = (q * (1.0 / math.sqrt(hd))) @ k.transpose(2, 3)                 # (B, H, T, T); scaled q is T x hd, not T x T
+        scores += bias                                                             # in place, as Ops.attention: no second T x T tensor
         out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, h * hd)
         return self.linear(p + "o_proj", out)
 

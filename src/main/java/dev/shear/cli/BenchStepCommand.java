@@ -154,10 +154,12 @@ final class BenchStepCommand implements Runnable {
             m.put("batch", batch);
             m.put("seq", seq);
             m.put("matmul_peak_gflops", peak);
+            m.put("mkl_amd_shim", Bench.mklAmdShimLoaded());
+            m.put("mkl_cbwr", System.getenv("MKL_CBWR"));
             line(m);
         } else {
-            System.out.printf("engine %s, %d threads; fp32 matmul peak (1024^3): %.1f GFLOP/s; %d parameters%n",
-                    Engine.version(), Engine.threads(), peak, lm.numParams());
+            System.out.printf("engine %s, %d threads%s; fp32 matmul peak (1024^3): %.1f GFLOP/s; %d parameters%n",
+                    Engine.version(), Engine.threads(), Bench.mklAmdShimLoaded() ? ", MKL AMD shim" : "", peak, lm.numParams());
         }
     }
 

@@ -22,6 +22,18 @@ public final class Bench {
         return best;
     }
 
+    /**
+     * Whether the launcher's MKL shim (src/main/native/mkl_amd.c, preloaded on AMD CPUs) is mapped into
+     * this process, i.e. whether MKL's sgemm runs its Intel code paths; benchmarks record it beside the peak.
+     */
+    public static boolean mklAmdShimLoaded() {
+        try (java.util.stream.Stream<String> maps = java.nio.file.Files.lines(java.nio.file.Path.of("/proc/self/maps"))) {
+            return maps.anyMatch(l -> l.endsWith("/libshear_mkl_amd.so"));
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /** Resident set size of this process in MiB, from /proc (Linux). */
     public static double rssMib() { return status("VmRSS:"); }
 

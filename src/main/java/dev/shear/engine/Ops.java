@@ -97,8 +97,9 @@ public final class Ops {
 
     /**
      * Causal scaled dot-product attention with grouped-query sharing: query head h reads kv head
-     * h / (H / Hkv). The (B, H, T, S) score tensors are freed as soon as the next op has read them;
-     * under a gradient tape autograd keeps its own reference to the probabilities backward needs.
+     * h / (H / Hkv). Only two (B, H, T, S) tensors are made, the scores and the probabilities: the
+     * 1/sqrt(hd) scale goes on q and the bias is added in place. Each is freed as soon as the next op
+     * has read it; under a gradient tape autograd keeps its own reference to what backward needs.
      *
      * @param q    (B, H, T, hd)
      * @param k    (B, Hkv, S, hd)
@@ -113,10 +114,10 @@ public final class Ops {
             Tensor kk = rep == 1 ? k : k.repeatInterleave(1, rep);                    // (B, H, S, hd)
             Tensor vv = rep == 1 ? v : v.repeatInterleave(1, rep);
             Tensor kt = kk.swapAxes(2, 3);
-            Tensor raw = q.matmul(kt), scaled = raw.mul(1.0 / Math.sqrt(hd));
-            raw.free();
-            Tensor scores = scaled.add(bias);                                          // (B, H, T, S)
-            scaled.free();
+            Tensor qs = q.mul(1.0 / Math.sqrt(hd));        // scale the (B, H, T, hd) query, not the (B, H, T, S) scores
+            Tensor scores = qs.matmul(kt);                                             // (B, H, T, S)
+            qs.free();
+            scores.addInPlace(bias);                       // no second (B, H, T, S) tensor
             Tensor probs = scores.softmax(-1);
             scores.free();
             Tensor out = probs.matmul(vv);

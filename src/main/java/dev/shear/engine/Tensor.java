@@ -341,6 +341,10 @@ public final class Tensor {
     /** this -= o, in place. */
     public void subInPlace(Tensor o) { nd.subi(o.nd); }
 
+    /**
+     * this += o, in place. Also allowed under a gradient tape on a tensor no backward formula saved
+     * (a matmul's output: its backward reads the operands), where autograd records it; not traced.
+     */
     public void addInPlace(Tensor o) { nd.addi(o.nd); }
 
     public void mulInPlace(Tensor o) { nd.muli(o.nd); }
