@@ -60,6 +60,7 @@ final class PruneCommand implements Runnable {
         PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
                 lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound),
                 Allocation.parse(allocation, m, !kda.isEmpty()));
+        if (s.allocation() == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
         PruneJob.PruneData specs;
         if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
             throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");

@@ -60,6 +60,13 @@ class MainErrorsTest {
         assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
     }
 
+    @Test void kdaAllocationWithoutKdaIsRefusedBeforeAnyOutput(@TempDir Path tmp) throws Exception {
+        String[] r = run("prune", "--allocation", "kda", "--kda-ratios", "none", "--out", tmp.resolve("o").toString());
+        assertEquals("1", r[0]);
+        assertEquals("shear: --allocation kda needs KDA: drop --kda-ratios none", r[1].strip());
+        assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
+    }
+
     @Test void yamlSyntaxErrorIsOneLineWithItsPosition(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("c.yaml");
         Files.writeString(cfg, "prune:\n  ratio: 0.2\n   warmup: 3\n");
