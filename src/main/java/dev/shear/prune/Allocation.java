@@ -1,21 +1,20 @@
 package dev.shear.prune;
 
+import java.util.Locale;
+
 /** How the parameter target is spread over the prunable node groups. */
 public enum Allocation {
     /** One ratio for both clusters; the saliency's ranking decides which layers give it up. */
-    UNIFORM("uniform"),
+    UNIFORM,
     /** Per-group counts from the KDA curves: the groups whose removal cost least give up the most ({@link Budget#bySensitivity}). */
-    KDA("kda");
+    KDA;
 
-    private final String cliName;
-
-    Allocation(String cliName) { this.cliName = cliName; }
-
-    public String cliName() { return cliName; }
+    public String cliName() { return name().toLowerCase(Locale.ROOT); }
 
     public static Allocation parse(String s) {
-        for (Allocation a : values()) if (a.cliName.equalsIgnoreCase(s)) return a;
-        throw new IllegalArgumentException("allocation '" + s + "': expected uniform or kda");
+        Allocation a = named(s);
+        if (a == null) throw new IllegalArgumentException("allocation '" + s + "': expected uniform or kda");
+        return a;
     }
 
     /**
@@ -24,7 +23,13 @@ public enum Allocation {
      */
     public static Allocation parse(String s, Method m, boolean kdaRuns) {
         if (s.equalsIgnoreCase("auto")) return m == Method.LORASHEAR_DEFAULT && kdaRuns ? KDA : UNIFORM;
-        for (Allocation a : values()) if (a.cliName.equalsIgnoreCase(s)) return a;
-        throw new IllegalArgumentException("allocation '" + s + "': expected auto, uniform or kda");
+        Allocation a = named(s);
+        if (a == null) throw new IllegalArgumentException("allocation '" + s + "': expected auto, uniform or kda");
+        return a;
+    }
+
+    private static Allocation named(String s) {
+        for (Allocation a : values()) if (a.name().equalsIgnoreCase(s)) return a;
+        return null;
     }
 }

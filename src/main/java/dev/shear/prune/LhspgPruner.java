@@ -102,18 +102,16 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         if (initial == null) initial = model.toHost();
         ScoringContext ctx = new ScoringContext(set, model, ad, calibrator == null ? null : calibrator.apply(model)).withInitialWeights(initial);
         List<StructureRef> chosen = new ArrayList<>();
+        Map<Integer, Integer> quota = new java.util.HashMap<>();                 // this period's share of each group's count
+        for (Map.Entry<Integer, int[]> e : groupPerPeriod.entrySet()) quota.put(e.getKey(), e.getValue()[period]);
         for (Cluster c : Cluster.values()) {
             int want = perPeriod.getOrDefault(c, new int[s.periods()])[period];
             List<StructureRef> pool = new ArrayList<>(set.prunable(c));
             pool.removeAll(pruned);
             if (want == 0 || pool.isEmpty()) continue;
-            if (groupPerPeriod.isEmpty()) {
-                chosen.addAll(Selector.select(pool, saliency.score(ctx, pool), Math.min(want, pool.size()), saliency.ranking()));
-                continue;
-            }
-            Map<Integer, Integer> quota = new java.util.HashMap<>();
-            for (Map.Entry<Integer, int[]> e : groupPerPeriod.entrySet()) quota.put(e.getKey(), e.getValue()[period]);
-            chosen.addAll(Selector.byQuota(pool, saliency.score(ctx, pool), quota));
+            double[] scores = saliency.score(ctx, pool);
+            chosen.addAll(quota.isEmpty() ? Selector.select(pool, scores, Math.min(want, pool.size()), saliency.ranking())
+                    : Selector.byQuota(pool, scores, quota));
         }
         if (preview != null && !chosen.isEmpty())
             Masking.whileRemoved(model, ad, set, chosen, () -> {
