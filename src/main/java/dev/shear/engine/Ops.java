@@ -27,9 +27,29 @@ public final class Ops {
     }
 
     /** x * rsqrt(mean(x^2) + eps) * w over the last axis. */
-    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) {
-        return compound("rms_norm", Map.of("eps", eps),
-                () -> x.mul(x.square().mean(-1, true).add(eps).pow(-0.5)).mul(w), x, w);
+    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) { return rmsNorm(x, w, eps, false); }
+
+    /** As {@link #rmsNorm(Tensor, Tensor, double)}; with {@code unitOffset} the scale is (1 + w), as Gemma stores it. */
+    public static Tensor rmsNorm(Tensor x, Tensor w, double eps, boolean unitOffset) {
+        return compound("rms_norm", Map.of("eps", eps, "unit_offset", unitOffset), () -> rms(x, w, eps, unitOffset), x, w);
+    }
+
+    /**
+     * RMSNorm of each head of a (B, H, T, hd) tensor over its hd dimensions, with one (hd) weight
+     * shared by all heads (Qwen3's and Gemma 3's q_norm and k_norm).
+     */
+    public static Tensor headRmsNorm(Tensor x, Tensor w, double eps, boolean unitOffset) {
+        return compound("head_rms_norm", Map.of("eps", eps, "unit_offset", unitOffset), () -> rms(x, w, eps, unitOffset), x, w);
+    }
+
+    private static Tensor rms(Tensor x, Tensor w, double eps, boolean unitOffset) {
+        Tensor normed = x.mul(x.square().mean(-1, true).add(eps).pow(-0.5));
+        return unitOffset ? normed.add(normed.mul(w)) : normed.mul(w);          // x (1 + w) = x + x w
+    }
+
+    /** c * tanh(x / c): Gemma's soft-capping of logits. */
+    public static Tensor softcap(Tensor x, double cap) {
+        return compound("softcap", Map.of("cap", cap), () -> x.mul(1.0 / cap).tanh().mul(cap), x);
     }
 
     /** (x - mean) / sqrt(var + eps) * w + b over the last axis. */
@@ -108,15 +128,32 @@ public final class Ops {
      * @return (B, H, T, hd)
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        return attention(q, k, v, bias, 1.0 / Math.sqrt(q.dim(3)), 0, 0);
+    }
+
+    /**
+     * As {@link #attention(Tensor, Tensor, Tensor, Tensor)} with the score scale given, and with
+     * {@code softcap} > 0 the scores soft-capped to softcap * tanh(s / softcap) before the mask (Gemma 2).
+     *
+     * @param window the sliding window the bias encodes (0: none); recorded for the trace, the bias does the masking
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, double scale, double softcap, int window) {
         long h = q.dim(1), hkv = k.dim(1), hd = q.dim(3);
         long rep = h / hkv;
-        return compound("attention", Map.of("heads", (int) h, "kv_heads", (int) hkv, "head_dim", (int) hd), () -> {
+        Map<String, Object> attrs = Map.of("heads", (int) h, "kv_heads", (int) hkv, "head_dim", (int) hd, "scale", scale,
+                "softcap", softcap, "window", window);
+        return compound("attention", attrs, () -> {
             Tensor kk = rep == 1 ? k : k.repeatInterleave(1, rep);                    // (B, H, S, hd)
             Tensor vv = rep == 1 ? v : v.repeatInterleave(1, rep);
             Tensor kt = kk.swapAxes(2, 3);
-            Tensor qs = q.mul(1.0 / Math.sqrt(hd));        // scale the (B, H, T, hd) query, not the (B, H, T, S) scores
+            Tensor qs = q.mul(scale);                      // scale the (B, H, T, hd) query, not the (B, H, T, S) scores
             Tensor scores = qs.matmul(kt);                                             // (B, H, T, S)
             qs.free();
+            if (softcap > 0) {
+                Tensor capped = scores.mul(1.0 / softcap).tanh().mul(softcap);
+                scores.free();
+                scores = capped;
+            }
             scores.addInPlace(bias);                       // no second (B, H, T, S) tensor
             Tensor probs = scores.softmax(-1);
             scores.free();

@@ -218,6 +218,14 @@ public final class Tensor {
             return op("gelu", nd.mul(nd.mul(invSqrt2).erf().add(one)).mul(half));
         }
     }
+    /** GELU with the tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): Gemma's gelu_pytorch_tanh. */
+    public Tensor geluTanh() {
+        try (NDArray c = constant(Math.sqrt(2 / Math.PI)); NDArray k = constant(0.044715); NDArray one = constant(1.0);
+             NDArray half = constant(0.5)) {
+            NDArray inner = nd.add(nd.pow(3).mul(k)).mul(c);
+            return op("gelu_tanh", nd.mul(inner.tanh().add(one)).mul(half));
+        }
+    }
     public Tensor argmax(int axis) { return op("argmax", nd.argMax(axis)); }
 
     // ---- layout ---------------------------------------------------------------------------------------
@@ -260,14 +268,23 @@ public final class Tensor {
      * Lower-triangular causal mask as an additive bias: 0 on and below the diagonal offset, -inf above.
      * Built on the scope's device from two index ranges, so a forward uploads nothing but its tokens.
      */
-    public static Tensor causalBias(long queries, long keys, long offset, DType dtype) {
+    public static Tensor causalBias(long queries, long keys, long offset, DType dtype) { return causalBias(queries, keys, offset, dtype, 0); }
+
+    /**
+     * As {@link #causalBias(long, long, long, DType)}, and with {@code window} > 0 also -inf for keys
+     * {@code window} or more positions behind the query: each query sees itself and the window - 1
+     * keys before it (a sliding-window layer).
+     */
+    public static Tensor causalBias(long queries, long keys, long offset, DType dtype, int window) {
         NDManager m = Engine.requireScope().manager();
         try (NDArray rows = m.arange(0f, (float) queries, 1f, DataType.FLOAT32).reshape(queries, 1).add(offset);
              NDArray cols = m.arange(0f, (float) keys, 1f, DataType.FLOAT32).reshape(1, keys);
              NDArray above = cols.gt(rows);                                               // (queries, keys)
+             NDArray behind = window > 0 ? cols.lte(rows.sub(window)) : null;
+             NDArray hidden = behind == null ? null : above.logicalOr(behind);
              NDArray ninf = m.full(new Shape(queries, keys), Float.NEGATIVE_INFINITY, djl(dtype));
              NDArray zero = m.zeros(new Shape(queries, keys), djl(dtype))) {
-            return new Tensor(NDArrays.where(above, ninf, zero));
+            return new Tensor(NDArrays.where(hidden == null ? above : hidden, ninf, zero));
         }
     }
 
@@ -276,6 +293,11 @@ public final class Tensor {
      * queries see its first visible[r] slots, then the T new tokens causally; padding slots stay hidden.
      */
     public static Tensor forkedCausalBias(int[] visible, long cached, long queries, DType dtype) {
+        return forkedCausalBias(visible, cached, queries, dtype, 0);
+    }
+
+    /** As {@link #forkedCausalBias(int[], long, long, DType)}, hiding keys {@code window} or more positions back (window > 0). */
+    public static Tensor forkedCausalBias(int[] visible, long cached, long queries, DType dtype, int window) {
         StepScope s = Engine.requireScope();
         long keys = cached + queries;
         float[] bias = new float[(int) (visible.length * queries * keys)];
@@ -283,8 +305,10 @@ public final class Tensor {
         for (int r = 0; r < visible.length; r++)
             for (int i = 0; i < queries; i++) {
                 int row = (int) ((r * queries + i) * keys);
-                Arrays.fill(bias, row, row + visible[r], 0f);                                 // the row's cached prefix
-                Arrays.fill(bias, (int) (row + cached), (int) (row + cached + i + 1), 0f);     // new tokens up to itself
+                long position = visible[r] + i, from = window > 0 ? Math.max(0, position - window + 1) : 0;   // oldest visible position
+                if (from < visible[r]) Arrays.fill(bias, (int) (row + from), row + visible[r], 0f);          // the row's cached prefix
+                long firstNew = Math.max(0, from - visible[r]);                                               // new token j sits at position visible[r] + j
+                if (firstNew <= i) Arrays.fill(bias, (int) (row + cached + firstNew), (int) (row + cached + i + 1), 0f);
             }
         return s.floats(bias, dtype, visible.length, 1, queries, keys);
     }
@@ -383,9 +407,30 @@ public final class Tensor {
 
     // ---- to host ----------------------------------------------------------------------------------------------
 
+    /** Elements per download in {@link #toFloats}: DJL copies a whole array through one int-sized byte buffer. */
+    private static final long DOWNLOAD_CHUNK = 1L << 26;
+
     public float[] toFloats() {
-        HostTraffic.download(numel());
-        return nd.getDataType() == DataType.FLOAT32 ? nd.toFloatArray() : nd.toType(DataType.FLOAT32, false).toFloatArray();
+        long n = numel();
+        HostTraffic.download(n);
+        if (n <= DOWNLOAD_CHUNK) return floatsOf(nd);
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("toFloats: " + n + " values do not fit a Java array");
+        float[] out = new float[(int) n];
+        try (NDArray flat = nd.reshape(n)) {
+            for (long at = 0; at < n; at += DOWNLOAD_CHUNK) {
+                long end = Math.min(n, at + DOWNLOAD_CHUNK);
+                try (NDArray part = flat.get(new NDIndex(at + ":" + end))) {
+                    float[] f = floatsOf(part);
+                    System.arraycopy(f, 0, out, (int) at, f.length);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] floatsOf(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) return a.toFloatArray();
+        try (NDArray f = a.toType(DataType.FLOAT32, false)) { return f.toFloatArray(); }
     }
 
     public double[] toDoubles() {

@@ -43,6 +43,7 @@ public final class TensorStore implements AutoCloseable {
 
     /** A tensor held in another dtype than the store's (rope tables stay fp32 in an fp16 store). */
     public Tensor create(String name, HostTensor h, DType as) {
+        if (h.numel() > CHUNK) return load(name, TensorSource.of(java.util.Map.of(name, h)), as);   // DJL stages whole arrays in one buffer
         HostTraffic.upload(h.data().length);
         NDArray a = StepScope.owned(manager.create(h.data(), new Shape(h.shape())));
         if (as != DType.F32) {
@@ -67,11 +68,28 @@ public final class TensorStore implements AutoCloseable {
                 int count = (int) Math.min(CHUNK, n - done);
                 staging.clear().limit(count * Float.BYTES);
                 source.read(name, done, staging.asFloatBuffer());
+                if (as == DType.F16) requireHalfRange(name, staging.asFloatBuffer(), done);
                 copyChunk(flat, done, count, staging);
                 done += count;
             }
         }
         return register(new Tensor(target, name));
+    }
+
+    /** Values that round to fp16 infinity: half-way past the largest finite half, 65504. */
+    private static final float HALF_OVERFLOW = 65520f;
+
+    /**
+     * A half-precision store would turn values past fp16's range into infinities, silently; such a
+     * checkpoint (bf16 reaches 3e38) needs an fp32 base instead.
+     */
+    private static void requireHalfRange(String name, java.nio.FloatBuffer values, long offset) {
+        for (int i = 0; i < values.remaining(); i++) {
+            float v = values.get(i);
+            if (Math.abs(v) >= HALF_OVERFLOW)
+                throw new IllegalArgumentException(name + " holds " + v + " at index " + (offset + i)
+                        + ", beyond the fp16 range (largest finite value 65504): load it with --base-dtype fp32");
+        }
     }
 
     /**

@@ -41,7 +41,7 @@ final class ElementwiseRule implements OpRule {
             if (in.size == out.size) g.coupleIndexwise(in, out);
             else if (in.size != 1) OpaqueRule.coupleEverything(op, g);
         }
-        if (op.kind().equals("silu") || op.kind().equals("gelu")) g.flag(out, ChannelGraph.Flag.ACTIVATION);
+        if (op.kind().equals("silu") || op.kind().equals("gelu") || op.kind().equals("gelu_tanh")) g.flag(out, ChannelGraph.Flag.ACTIVATION);
     }
 
     @Override public BitSet zeros(OpNode op, ZeroState z) {

@@ -5,7 +5,8 @@ import java.util.BitSet;
 /**
  * rms_norm(x, w) and layer_norm(x, w, b) act per channel after a statistic over all channels. They
  * couple x, w, b and the output channel by channel and flag the space as normalised: removing a
- * channel changes the statistic, so the group is unprunable unless asked otherwise.
+ * channel changes the statistic, so the group is unprunable unless asked otherwise. An rms_norm
+ * with {@code unit_offset} scales by (1 + w), as Gemma's norms do (also after attention and the MLP).
  */
 final class NormRule implements OpRule {
     private final boolean centred;
@@ -30,7 +31,7 @@ final class NormRule implements OpRule {
             return r;
         }
         BitSet r = (BitSet) z.broadcast(op, 0).clone();            // x rsqrt(mean x^2) w
-        r.or(z.broadcast(op, 1));
+        if (!op.boolAttr("unit_offset")) r.or(z.broadcast(op, 1)); // x rsqrt(mean x^2) (1 + w) is zero only where x is
         return r;
     }
 }

@@ -12,6 +12,7 @@ final class OpRules {
             Map.entry("embedding", new EmbeddingRule()),
             Map.entry("rms_norm", new NormRule(false)),
             Map.entry("layer_norm", new NormRule(true)),
+            Map.entry("head_rms_norm", new HeadNormRule()),                                // Qwen3 / Gemma 3 q_norm, k_norm
             Map.entry("split_heads", new HeadLayoutRule(HeadLayoutRule.Kind.SPLIT)),
             Map.entry("split_fused_heads", new HeadLayoutRule(HeadLayoutRule.Kind.SPLIT_FUSED)),
             Map.entry("merge_heads", new HeadLayoutRule(HeadLayoutRule.Kind.MERGE)),
@@ -27,6 +28,8 @@ final class OpRules {
             Map.entry("neg", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("silu", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("gelu", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
+            Map.entry("gelu_tanh", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),   // Gemma's GeGLU gate
+            Map.entry("softcap", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),     // c tanh(x / c): Gemma's logits
             Map.entry("tanh", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("square", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),
             Map.entry("abs", new ElementwiseRule(ElementwiseRule.Zero.PRESERVED)),

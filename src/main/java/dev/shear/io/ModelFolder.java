@@ -72,10 +72,9 @@ public final class ModelFolder {
         ModelConfig config = HfConfigJson.read(configFile);
         SafetensorsShards shards = Safetensors.openFolder(folder);
         try {
-            Map<String, long[]> expected = WeightNames.expectedShapes(config);
-            checkHeaders(config, expected, shards);
+            checkHeaders(config, StoredTensors.shapes(config), shards);
             checkTiedDuplicateStreamed(config, shards);
-            return ModelStream.ofShards(config, shards, expected, folder);
+            return ModelStream.ofShards(config, shards, WeightNames.expectedShapes(config), folder);
         } catch (RuntimeException e) {
             shards.close();
             throw e;
@@ -108,17 +107,19 @@ public final class ModelFolder {
         return Llama2cCheckpoint.readConfig(path);
     }
 
+    /** The whole model on the heap, each tensor read (and checked finite) through the stream. */
     private static LoadedModel loadHf(Path folder) {
-        Path configFile = folder.resolve(HfConfigJson.FILE);
-        if (!Files.isRegularFile(configFile)) throw ShearFormatException.of(folder, "no " + HfConfigJson.FILE, "a Hugging Face model folder");
-        ModelConfig config = HfConfigJson.read(configFile);
-        try (SafetensorsShards shards = Safetensors.openFolder(folder)) {
-            Map<String, long[]> expected = WeightNames.expectedShapes(config);
-            checkHeaders(config, expected, shards);
+        try (ModelStream s = openHf(folder)) {
             Map<String, HostTensor> weights = new LinkedHashMap<>();
-            for (String name : expected.keySet()) weights.put(name, shards.read(name));
-            checkTiedDuplicate(config, shards, weights);
-            return new LoadedModel(config, WeightShapes.requireExact(config, weights, shards.source()), folder);
+            for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(s.config()).entrySet()) {
+                long n = HostTensor.numel(e.getValue());
+                if (n > Integer.MAX_VALUE - 8)
+                    throw ShearFormatException.of(folder, e.getKey() + " has " + n + " values", "at most " + (Integer.MAX_VALUE - 8) + " to hold it on the heap");
+                float[] data = new float[(int) n];
+                s.weights().read(e.getKey(), 0, java.nio.FloatBuffer.wrap(data));
+                weights.put(e.getKey(), new HostTensor(e.getValue(), data));
+            }
+            return new LoadedModel(s.config(), weights, folder);
         }
     }
 
@@ -139,16 +140,6 @@ public final class ModelFolder {
 
     private static boolean isTiedDuplicate(ModelConfig config, String name) {
         return config.tiedEmbeddings() && name.equals(WeightNames.outputEmbedding(config));
-    }
-
-    /** Some exports of tied models still store the output embedding; accept it only as an exact copy. */
-    private static void checkTiedDuplicate(ModelConfig config, SafetensorsShards shards, Map<String, HostTensor> weights) {
-        String out = WeightNames.outputEmbedding(config);
-        if (!config.tiedEmbeddings() || !shards.names().contains(out)) return;
-        HostTensor copy = shards.read(out), embed = weights.get(WeightNames.inputEmbedding(config));
-        if (!Arrays.equals(copy.shape(), embed.shape()) || !Arrays.equals(copy.data(), embed.data()))
-            throw ShearFormatException.of(shards.fileOf(out), out + " differs from the input embedding of a tied model",
-                    "tie_word_embeddings false, or no " + out);
     }
 
     // ---- tokenizer --------------------------------------------------------------------------------
@@ -214,7 +205,7 @@ public final class ModelFolder {
             Files.createDirectories(target.getParent());
             tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
             AtomicFiles.readableByAll(tmp, "rwxr-xr-x");
-            Safetensors.writeFolder(tmp, half.weights(), name -> options.dtype(), options.maxShardBytes());
+            Safetensors.writeFolder(tmp, StoredTensors.fuse(half.config(), half.weights()), name -> options.dtype(), options.maxShardBytes());
             HfConfigJson.write(half.config(), tmp.resolve(HfConfigJson.FILE), options.torchDtype());
             writeTokenizer(source, tmp);
             FolderSwap.replace(tmp, target);

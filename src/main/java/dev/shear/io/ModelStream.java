@@ -28,8 +28,8 @@ public final class ModelStream implements AutoCloseable {
 
     /** Safetensors shards whose headers {@link ModelFolder} has already checked against the config. */
     static ModelStream ofShards(ModelConfig config, SafetensorsShards shards, Map<String, long[]> expected, Path folder) {
-        TensorSource src = new TensorSource() {
-            @Override public long[] shape(String name) { return expected.containsKey(name) ? shards.info(name).shape() : null; }
+        TensorSource stored = new TensorSource() {
+            @Override public long[] shape(String name) { return shards.info(name) == null ? null : shards.info(name).shape(); }
 
             @Override public void read(String name, long offset, FloatBuffer dst) {
                 int from = dst.position();
@@ -37,6 +37,12 @@ public final class ModelStream implements AutoCloseable {
                 for (int i = from; i < dst.position(); i++)
                     if (!Float.isFinite(dst.get(i))) throw ShearFormatException.of(shards.fileOf(name), name + " contains NaN or Inf", "finite values");
             }
+        };
+        TensorSource split = StoredTensors.split(config, expected, stored);
+        TensorSource src = new TensorSource() {
+            @Override public long[] shape(String name) { return expected.containsKey(name) ? split.shape(name) : null; }
+
+            @Override public void read(String name, long offset, FloatBuffer dst) { split.read(name, offset, dst); }
         };
         return new ModelStream(config, src, folder, shards);
     }

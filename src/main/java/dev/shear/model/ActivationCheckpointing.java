@@ -23,12 +23,12 @@ final class ActivationCheckpointing {
      * @param embedGrads whether x depends on weights that take gradients (a trainable embedding)
      * @return (B, T, D) the last layer's output
      */
-    static Tensor forward(List<Block> blocks, Tensor x, Tensor bias, boolean embedGrads) {
+    static Tensor forward(List<Block> blocks, Tensor x, AttentionMasks bias, boolean embedGrads) {
         GradientTape tape = GradientTape.active();
         return tape == null ? LayerScopes.forward(blocks, blocks.size(), x, 0, bias, null) : taped(blocks, x, bias, tape, embedGrads);
     }
 
-    private static Tensor taped(List<Block> blocks, Tensor x, Tensor bias, GradientTape tape, boolean embedGrads) {
+    private static Tensor taped(List<Block> blocks, Tensor x, AttentionMasks bias, GradientTape tape, boolean embedGrads) {
         StepScope here = Engine.scope();
         List<Tensor> inputs = new ArrayList<>(blocks.size());
         List<RngState> rng = new ArrayList<>(blocks.size());
@@ -53,7 +53,7 @@ final class ActivationCheckpointing {
      * down; finally into the embedding when {@code x} (then non-null) carries a graph.
      */
     private static void recompute(List<Block> blocks, List<Tensor> inputs, List<RngState> rng, Tensor top,
-                                  Tensor x, Tensor bias, GradientTape tape) {
+                                  Tensor x, AttentionMasks bias, GradientTape tape) {
         StepScope here = Engine.scope();
         Tensor g = top.grad();                                                         // (B, T, D)
         for (int i = blocks.size() - 1; i >= 0; i--) {

@@ -7,9 +7,9 @@ interface Block {
     /**
      * @param x     (B, T, D) residual stream
      * @param start position of x's first token
-     * @param bias  (T, start+T) causal mask bias, or (B, 1, T, start+T) for a forked cache
+     * @param bias  the pass's attention biases: (T, start+T), or (B, 1, T, start+T) for a forked cache
      */
-    Tensor forward(Tensor x, int start, Tensor bias, KvCache cache);
+    Tensor forward(Tensor x, int start, AttentionMasks bias, KvCache cache);
 
     /** Appends this layer's keys and values for x to the cache without computing its output (a prompt's last layer). */
     void fillCache(Tensor x, int start, KvCache cache);

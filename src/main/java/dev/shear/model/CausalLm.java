@@ -26,7 +26,7 @@ public final class CausalLm implements AutoCloseable {
     private final TensorStore store;
     private final Map<String, Tensor> params = new LinkedHashMap<>();
     private final Map<String, Projection> projections = new LinkedHashMap<>();
-    private final Map<Integer, Tensor[]> ropeTables = new LinkedHashMap<>();
+    private final RopeTables ropeTables;
     private final List<Block> blocks = new ArrayList<>();
     private final Linear.ActivationTap tap = new Linear.ActivationTap();
     private boolean checkpointActivations;
@@ -46,14 +46,10 @@ public final class CausalLm implements AutoCloseable {
             String module = name.substring(0, name.length() - ".weight".length());
             projections.put(module, new Linear(module, params.get(name), params.get(module + ".bias"), tap));
         }
+        this.ropeTables = new RopeTables(config, store, computeDtype());
         for (int i = 0; i < config.numLayers(); i++) {
             blocks.add(config.architecture() == Architecture.NEOX ? new NeoxBlock(this, i) : new LlamaBlock(this, i));
-            int rd = config.rotaryDim(i);
-            ropeTables.computeIfAbsent(rd, r -> {
-                HostTensor[] t = Rope.tables(config.maxSeqLen(), r, config.ropeTheta());
-                DType c = computeDtype();
-                return new Tensor[] {store.create("rope.cos." + r, t[0], c), store.create("rope.sin." + r, t[1], c)};
-            });
+            ropeTables.forLayer(i, 0);                          // every fixed table up front, as the pass lengths will not change them
         }
     }
 
@@ -183,8 +179,8 @@ public final class CausalLm implements AutoCloseable {
         else if (start + t > config.maxSeqLen())
             throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
         Tensor x = embedding().embed(tokens).upcast(computeDtype());                // (B, T, D)
-        Tensor bias = forked ? Tensor.forkedCausalBias(cache.rowLengths(), start, t, computeDtype())   // (B, 1, T, start+T)
-                : Tensor.causalBias(t, start + t, start, computeDtype());           // (T, start+T)
+        if (config.features().scaleEmbeddings()) x = x.mul(Math.sqrt(config.hiddenSize()));
+        AttentionMasks bias = new AttentionMasks(config, t, start, cache, computeDtype());
         int full = prefill ? blocks.size() - 1 : blocks.size();
         if (checkpointActivations && cache == null && !Engine.tracing()) {
             x = ActivationCheckpointing.forward(blocks, x, bias, embedding().requiresGrad());   // a trainable leaf answers true
@@ -205,28 +201,36 @@ public final class CausalLm implements AutoCloseable {
     private Tensor finalNorm(Tensor x) {
         if (config.architecture() == Architecture.NEOX)
             return Ops.layerNorm(x, param("gpt_neox.final_layer_norm.weight"), param("gpt_neox.final_layer_norm.bias"), config.normEps());
-        return Ops.rmsNorm(x, param("model.norm.weight"), config.normEps());
+        return norm(x, "model.norm.weight");
+    }
+
+    /** An RMSNorm of the LLaMA block, (1 + w) for Gemma. */
+    Tensor norm(Tensor x, String weight) {
+        return Ops.rmsNorm(x, param(weight), config.normEps(), config.features().unitOffsetNorms());
     }
 
     private Tensor head(Tensor x) {
         if (config.architecture() == Architecture.NEOX) return projection("embed_out").forward(x);
-        return config.tiedEmbeddings() ? x.linear(param("model.embed_tokens.weight"), null) : projection("lm_head").forward(x);
+        Tensor logits = config.tiedEmbeddings() ? x.linear(param("model.embed_tokens.weight"), null) : projection("lm_head").forward(x);
+        return config.features().finalSoftcap() > 0 ? Ops.softcap(logits, config.features().finalSoftcap()) : logits;
     }
 
     /** Rotates (B, H, T, hd) heads for positions start..start+T-1, or per row after a fork's lengths. */
     Tensor rope(Tensor x, int start, KvCache cache, int layer) {
         int rd = config.rotaryDim(layer);
-        Tensor[] cs = ropeTables.get(rd);
         long t = x.dim(2);
+        boolean forked = cache != null && cache.forked();
+        int reach = (int) t + (forked ? java.util.Arrays.stream(cache.rowLengths()).max().orElse(0) : start);
+        Tensor[] cs = ropeTables.forLayer(layer, reach);
         boolean adjacent = config.ropeLayout() == RopeLayout.ADJACENT;
-        if (cache == null || !cache.forked()) {
+        if (!forked) {
             Tensor cos = cs[0].narrow(0, start, t), sin = cs[1].narrow(0, start, t);     // (T, rd/2)
             return Ops.rope(x, cos, sin, adjacent, rd);
         }
         int[] from = cache.rowLengths();
         long[] pos = new long[(int) (from.length * t)];
         for (int r = 0; r < from.length; r++)
-            for (int j = 0; j < t; j++) pos[(int) (r * t + j)] = Math.min(from[r] + j, config.maxSeqLen() - 1);
+            for (int j = 0; j < t; j++) pos[(int) (r * t + j)] = Math.min(from[r] + j, cs[0].dim(0) - 1);
         Tensor at = Engine.scope().longs(pos, pos.length);
         Tensor cos = cs[0].take(at).reshape(from.length, 1, t, rd / 2);               // (B, 1, T, rd/2)
         Tensor sin = cs[1].take(at).reshape(from.length, 1, t, rd / 2);

@@ -18,7 +18,7 @@ final class LayerScopes {
      * @param count how many of the blocks to run, from the first
      * @return (B, T, D) the last run layer's output, in the caller's scope
      */
-    static Tensor forward(List<Block> blocks, int count, Tensor x, int start, Tensor bias, KvCache cache) {
+    static Tensor forward(List<Block> blocks, int count, Tensor x, int start, AttentionMasks bias, KvCache cache) {
         StepScope here = Engine.scope();
         Tensor h = x;
         for (int i = 0; i < count; i++) {

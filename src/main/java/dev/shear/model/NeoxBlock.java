@@ -16,7 +16,7 @@ final class NeoxBlock implements Block {
         this.prefix = "gpt_neox.layers." + layer + ".";
     }
 
-    @Override public Tensor forward(Tensor x, int start, Tensor bias, KvCache cache) {
+    @Override public Tensor forward(Tensor x, int start, AttentionMasks bias, KvCache cache) {
         Tensor a = attention(norm(x, "input_layernorm"), start, bias, cache);
         if (model.config().parallelResidual()) return x.add(a).add(mlp(norm(x, "post_attention_layernorm")));
         Tensor h = x.add(a);
@@ -35,7 +35,7 @@ final class NeoxBlock implements Block {
         cache.append(layer, k, Ops.splitFusedHeads(qkv, w.numHeads(), w.headDim(), 2));
     }
 
-    private Tensor attention(Tensor x, int start, Tensor bias, KvCache cache) {
+    private Tensor attention(Tensor x, int start, AttentionMasks bias, KvCache cache) {
         LayerWidths w = model.config().layer(layer);
         Projection dense = model.projection(prefix + "attention.dense");
         if (w.numHeads() == 0) return model.zeroBranch(x, dense);
@@ -50,7 +50,7 @@ final class NeoxBlock implements Block {
             k = kv.get(0);
             v = kv.get(1);
         }
-        return dense.forward(Ops.mergeHeads(Ops.attention(q, k, v, bias)));
+        return dense.forward(Ops.mergeHeads(Ops.attention(q, k, v, bias.of(0))));
     }
 
     private Tensor mlp(Tensor x) {

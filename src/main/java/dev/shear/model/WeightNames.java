@@ -48,6 +48,23 @@ public final class WeightNames {
 
     public static String postAttentionNorm(int layer) { return layerPrefix(layer) + "post_attention_layernorm.weight"; }
 
+    /** Gemma: the MLP's input norm (LLaMA's MLP reads post_attention_layernorm instead). */
+    public static String preFeedforwardNorm(int layer) { return layerPrefix(layer) + "pre_feedforward_layernorm.weight"; }
+
+    /** Gemma: the norm on the MLP's output. */
+    public static String postFeedforwardNorm(int layer) { return layerPrefix(layer) + "post_feedforward_layernorm.weight"; }
+
+    /** The RMSNorm over each query head (Qwen3, Gemma 3), one weight per head dimension. */
+    public static String queryNorm(int layer) { return layerPrefix(layer) + "self_attn.q_norm.weight"; }
+
+    /** The RMSNorm over each key head. */
+    public static String keyNorm(int layer) { return layerPrefix(layer) + "self_attn.k_norm.weight"; }
+
+    /** The norm whose output feeds the MLP. */
+    public static String mlpInputNorm(ModelConfig c, int layer) {
+        return c.features().sandwichNorms() ? preFeedforwardNorm(layer) : postAttentionNorm(layer);
+    }
+
     public static String finalNorm() { return "model.norm.weight"; }
 
     public static String lmHead() { return "lm_head.weight"; }
@@ -114,8 +131,16 @@ public final class WeightNames {
         linear(shapes, Linear.GATE.weight(i), Linear.GATE.bias(i), w.intermediateSize(), d, c.mlpBias());
         linear(shapes, Linear.UP.weight(i), Linear.UP.bias(i), w.intermediateSize(), d, c.mlpBias());
         linear(shapes, Linear.DOWN.weight(i), Linear.DOWN.bias(i), d, w.intermediateSize(), c.outputBias());
+        if (c.features().qkNorm()) {
+            shapes.put(queryNorm(i), new long[] {w.headDim()});
+            shapes.put(keyNorm(i), new long[] {w.headDim()});
+        }
         shapes.put(inputNorm(i), new long[] {d});
         shapes.put(postAttentionNorm(i), new long[] {d});
+        if (c.features().sandwichNorms()) {
+            shapes.put(preFeedforwardNorm(i), new long[] {d});
+            shapes.put(postFeedforwardNorm(i), new long[] {d});
+        }
     }
 
     private static void neoxLayer(LinkedHashMap<String, long[]> shapes, ModelConfig c, int i) {
