@@ -39,6 +39,9 @@ public final class HfTokenizerBinding implements AutoCloseable {
         return e.getIds();
     }
 
+    /** Ids as the tokenizer's own post-processor frames them (its template's BOS/EOS, if any). */
+    public long[] encodeWithSpecialTokens(String text) { return tokenizer.encode(text, true, false).getIds(); }
+
     public String decode(long[] ids, boolean skipSpecialTokens) { return tokenizer.decode(ids, skipSpecialTokens); }
 
     @Override public void close() { tokenizer.close(); }

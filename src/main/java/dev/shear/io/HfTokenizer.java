@@ -13,6 +13,12 @@ import java.util.Map;
  * A Hugging Face {@code tokenizer.json}, run by the Rust tokenizers library through
  * {@link HfTokenizerBinding}. Vocab size and special ids are read from the JSON here;
  * BOS/EOS come from {@code tokenizer_config.json} when it names them.
+ *
+ * <p>Whether a sequence starts with BOS is the family's rule, as transformers applies it:
+ * {@code add_bos_token} in tokenizer_config.json when given (Llama 2, Mistral, Gemma say true),
+ * else whatever the tokenizer.json post-processor puts first (Llama 3's template adds
+ * {@code <|begin_of_text|>}; Qwen's ByteLevel post-processor adds nothing). Every caller asks for
+ * BOS the same way, so every evaluation protocol follows the rule.
  */
 public final class HfTokenizer implements Tokenizer {
     public static final String FILE = "tokenizer.json";
@@ -21,13 +27,15 @@ public final class HfTokenizer implements Tokenizer {
     private final HfTokenizerBinding binding;
     private final Path folder;
     private final int vocabSize, bosId, eosId;
+    private final boolean prependsBos;
 
-    private HfTokenizer(HfTokenizerBinding binding, Path folder, int vocabSize, int bosId, int eosId) {
+    private HfTokenizer(HfTokenizerBinding binding, Path folder, int vocabSize, int bosId, int eosId, boolean prependsBos) {
         this.binding = binding;
         this.folder = folder;
         this.vocabSize = vocabSize;
         this.bosId = bosId;
         this.eosId = eosId;
+        this.prependsBos = prependsBos;
     }
 
     /** A folder holding tokenizer.json (or the file itself); unknown BOS/EOS are -1. */
@@ -41,8 +49,24 @@ public final class HfTokenizer implements Tokenizer {
         int vocab = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocab < 1) throw ShearFormatException.of(json, "no tokens", "a model.vocab");
         JsonNode config = Files.isRegularFile(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
-        int bos = special(config, "bos_token", ids, defaultBos), eos = special(config, "eos_token", ids, defaultEos);
-        return new HfTokenizer(HfTokenizerBinding.open(json), folder, vocab, bos, eos);
+        HfTokenizerBinding binding = HfTokenizerBinding.open(json);
+        try {
+            int templateBos = templateBos(binding);
+            int bos = special(config, "bos_token", ids, templateBos >= 0 ? templateBos : defaultBos), eos = special(config, "eos_token", ids, defaultEos);
+            JsonNode add = config == null ? null : config.get("add_bos_token");
+            boolean prepends = add != null && add.isBoolean() ? add.booleanValue() : templateBos >= 0;
+            return new HfTokenizer(binding, folder, vocab, bos, eos, prepends);
+        } catch (RuntimeException e) {
+            binding.close();
+            throw e;
+        }
+    }
+
+    /** The token the post-processor puts before a text, or -1 when it adds none in front. */
+    private static int templateBos(HfTokenizerBinding binding) {
+        long[] plain = binding.encode("a"), framed = binding.encodeWithSpecialTokens("a");
+        boolean prefixed = framed.length > plain.length && Arrays.equals(Arrays.copyOfRange(framed, 1, 1 + plain.length), plain);
+        return prefixed ? Math.toIntExact(framed[0]) : -1;
     }
 
     /** Every token string to its id: model.vocab, then added_tokens. */
@@ -78,7 +102,9 @@ public final class HfTokenizer implements Tokenizer {
 
     // ---- Tokenizer -------------------------------------------------------------------------------------
 
+    /** @param bos start the sequence as the family does: with its BOS if it has that rule ({@link #prependsBos}), else with nothing */
     @Override public int[] encode(String text, boolean bos, boolean eos) {
+        bos &= prependsBos;
         long[] core = binding.encode(text);
         int n = core.length + (bos ? 1 : 0) + (eos ? 1 : 0);
         int[] out = new int[n];
@@ -106,6 +132,9 @@ public final class HfTokenizer implements Tokenizer {
         return both.startsWith(before) ? both.substring(before.length()) : binding.decode(new long[] {token}, false);
     }
 
+    /** Whether this family's sequences start with BOS (add_bos_token, or the post-processor's template). */
+    public boolean prependsBos() { return prependsBos; }
+
     @Override public int vocabSize() { return vocabSize; }
 
     @Override public int bosId() { return bosId; }
@@ -115,7 +144,9 @@ public final class HfTokenizer implements Tokenizer {
     /** The folder holding tokenizer.json. */
     public Path folder() { return folder; }
 
-    @Override public String describe() { return "Hugging Face " + folder.resolve(FILE) + ", " + vocabSize + " tokens"; }
+    @Override public String describe() {
+        return "Hugging Face " + folder.resolve(FILE) + ", " + vocabSize + " tokens" + (prependsBos ? "" : ", no BOS");
+    }
 
     @Override public void close() { binding.close(); }
 

@@ -5,6 +5,10 @@ package dev.shear.io;
  * Closing releases native resources where there are any; it throws nothing.
  */
 public interface Tokenizer extends AutoCloseable {
+    /**
+     * @param bos start a sequence as the model's family does: with its BOS token where the family's
+     *            tokenizer adds one (Llama, Gemma, llama2.c), with nothing where it adds none (Qwen)
+     */
     int[] encode(String text, boolean bos, boolean eos);
 
     /** The text of a sequence; BOS/EOS are not rendered, the space after BOS (or at the start) is dropped. */
