@@ -57,8 +57,7 @@ public record ExportShape(WidthAlignment align, boolean uniform, boolean fullHea
             }
             if (uniform && c.outputBias() && !(c.attentionBias() && c.mlpBias())) {
                 changes.add("zero q/k/v and gate/up biases (stock LlamaForCausalLM has o_proj/down_proj biases only with all of them)");
-                ModelConfig all = new ModelConfig(c.architecture(), c.hiddenSize(), c.vocabSize(), c.maxSeqLen(), c.layers(), c.normEps(),
-                        c.ropeTheta(), c.ropeLayout(), c.rotaryPct(), c.tiedEmbeddings(), true, true, true, c.parallelResidual(), c.bosId(), c.eosId());
+                ModelConfig all = c.withBiases(true, true, true);
                 w = withZeros(all, w);
                 c = all;
             }
