@@ -31,7 +31,7 @@ final class ExportCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output .gguf file, folder (hf) or .bin file (llama2c).") Path out;
     @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f16 matrices (gguf and hf; norms stay f32 in gguf).") String dtype;
     @Option(names = "--arch", defaultValue = "auto",
-            description = "gguf: auto (llama when layers are uniform, else deci), llama (pads to uniform layers) or deci.") String arch;
+            description = "gguf: auto (the family's own: qwen2, qwen3, gemma2, gemma3, phi3; for LLaMA-like models llama when layers are uniform, else deci), or one of llama (pads to uniform layers), deci, qwen2, qwen3, gemma2, gemma3, phi3.") String arch;
     @Option(names = {"--align", "--align-mlp"}, defaultValue = "1", description = "Round every layer's MLP width to a multiple of this.")
     int align;
     @Option(names = "--align-round", defaultValue = "up",
@@ -81,12 +81,7 @@ final class ExportCommand implements Runnable {
 
     /** Writes the GGUF and returns the model in the shape llama.cpp got. */
     private LoadedModel gguf(LoadedModel m, Tokenizer tok, SafetensorsDType type) {
-        GgufArch target = switch (arch) {
-            case "auto" -> null;
-            case "llama" -> GgufArch.LLAMA;
-            case "deci" -> GgufArch.DECI;
-            default -> throw new IllegalArgumentException("--arch " + arch + ": expected auto, llama or deci");
-        };
+        GgufArch target = arch.equals("auto") ? null : GgufArch.parse(arch);
         LlamaCppPlan plan = LlamaCppPlan.of(m.config(), new LlamaCppPlan.Options(target, 1));
         LoadedModel shaped = plan.apply(m);
         GgufExport.write(shaped, tok, plan.arch(), type == SafetensorsDType.F16 ? GgufExport.Dtype.F16 : GgufExport.Dtype.F32, out);

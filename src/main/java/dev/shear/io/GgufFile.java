@@ -228,27 +228,40 @@ final class GgufFile {
         return x;
     }
 
-    /** Reads one tensor as fp32, shaped outermost first. */
+    /** Bytes read per chunk in {@link #read}: a tensor may be larger than any Java buffer. */
+    private static final int READ_CHUNK = 1 << 22;
+
+    /** Reads one tensor as fp32, shaped outermost first, a chunk at a time (tensors past 2 GiB included). */
     HostTensor read(String name) {
         TensorInfo t = tensors.get(name);
         if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
-        ByteBuffer bytes = ByteBuffer.allocate((int) t.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        float[] data = new float[(int) t.numel()];
+        ByteBuffer bytes = ByteBuffer.allocate(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        int per = READ_CHUNK / t.type().bytes;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long pos = dataStart + t.offset();
-            while (bytes.hasRemaining()) {
-                int n = ch.read(bytes, pos + bytes.position());
-                if (n < 0) throw ShearFormatException.of(path, name + " is truncated", t.bytes() + " bytes");
+            for (int done = 0; done < data.length; ) {
+                int count = Math.min(per, data.length - done);
+                bytes.clear().limit(count * t.type().bytes);
+                while (bytes.hasRemaining()) {
+                    if (ch.read(bytes, pos + bytes.position()) < 0) throw ShearFormatException.of(path, name + " is truncated", t.bytes() + " bytes");
+                }
+                bytes.flip();
+                decode(t.type(), bytes, data, done, count);
+                pos += (long) count * t.type().bytes;
+                done += count;
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
         }
-        bytes.flip();
-        float[] data = new float[(int) t.numel()];
-        switch (t.type()) {
-            case F32 -> bytes.asFloatBuffer().get(data);
-            case F16 -> { for (int i = 0; i < data.length; i++) data[i] = HalfFloats.f16ToFloat(bytes.getShort()); }
-            case BF16 -> { for (int i = 0; i < data.length; i++) data[i] = HalfFloats.bf16ToFloat(bytes.getShort()); }
-        }
         return new HostTensor(t.shape(), data);
+    }
+
+    private static void decode(GgmlType type, ByteBuffer bytes, float[] out, int at, int count) {
+        switch (type) {
+            case F32 -> bytes.asFloatBuffer().get(out, at, count);
+            case F16 -> { for (int i = 0; i < count; i++) out[at + i] = HalfFloats.f16ToFloat(bytes.getShort()); }
+            case BF16 -> { for (int i = 0; i < count; i++) out[at + i] = HalfFloats.bf16ToFloat(bytes.getShort()); }
+        }
     }
 }

@@ -26,7 +26,8 @@ final class GgufVocab {
         if (tok instanceof HfTokenizer hf) {
             Path shearCopy = hf.folder().resolve("tok" + hf.vocabSize() + ".bin");   // written by ModelFolder.save beside tokenizer.json
             if (Files.isRegularFile(shearCopy)) return llama2c(Llama2cTokenizer.read(shearCopy, hf.vocabSize()), modelVocab);
-            return SpmFromHf.metadata(hf, modelVocab);
+            JsonNode root = JsonFiles.read(hf.folder().resolve(HfTokenizer.FILE));
+            return isByteLevel(root) ? Gpt2FromHf.metadata(hf, root, modelVocab) : SpmFromHf.metadata(hf, modelVocab);
         }
         throw new IllegalArgumentException("gguf: cannot export tokenizer " + tok.describe() + ", expected a llama2.c or Hugging Face tokenizer");
     }
@@ -47,6 +48,12 @@ final class GgufVocab {
     }
 
     static boolean isBytePiece(String p) { return p.matches("<0x[0-9A-Fa-f]{2}>"); }
+
+    /** A byte-level BPE (GPT-2 style: Llama 3, Qwen): a ByteLevel pre-tokenizer, no byte fallback. */
+    static boolean isByteLevel(JsonNode root) {
+        return root.path("model").path("type").asText().equals("BPE") && !root.path("model").path("byte_fallback").asBoolean(false)
+                && root.path("pre_tokenizer").toString().contains("\"ByteLevel\"");
+    }
 
     /** The common keys of an SPM vocabulary; ids below 0 are left out. */
     static Map<String, GgufValue> spm(List<String> tokens, List<Double> scores, List<Integer> types, int modelVocab,
@@ -156,7 +163,11 @@ final class GgufVocab {
                 ty.add(tokens[id] == null ? UNUSED : tok.equals(unk) ? UNKNOWN : Boolean.TRUE.equals(special.get(tok)) ? CONTROL
                         : isBytePiece(tok) ? BYTE : NORMAL);
             }
-            return spm(t, s, ty, modelVocab, unkId, hf.bosId(), hf.eosId());
+            Map<String, GgufValue> m = spm(t, s, ty, modelVocab, unkId, hf.bosId(), hf.eosId());
+            m.put("tokenizer.ggml.add_bos_token", GgufValue.bool(hf.prependsBos()));
+            // Llama 2's normalizer prepends U+2581 (SentencePiece's dummy prefix); Gemma's does not
+            m.put("tokenizer.ggml.add_space_prefix", GgufValue.bool(root.path("normalizer").toString().contains("\"Prepend\"")));
+            return m;
         }
 
         private static void put(String[] tokens, int id, String tok, Path file) {
@@ -174,6 +185,72 @@ final class GgufVocab {
                 rank.putIfAbsent(ab[0] + ab[1], r);
             }
             return rank;
+        }
+    }
+
+    // ---- Hugging Face byte-level BPE ----------------------------------------------------------------
+
+    /**
+     * A byte-level BPE tokenizer.json (Llama 3, Qwen) as llama.cpp's "gpt2" model: the vocabulary's
+     * byte-mapped strings, the merges, and the pre-tokenizer named by its split regex ("llama-bpe"
+     * or "qwen2", the two llama.cpp knows by those names).
+     */
+    static final class Gpt2FromHf {
+        static final int USER_DEFINED = 4;
+
+        private Gpt2FromHf() {}
+
+        static Map<String, GgufValue> metadata(HfTokenizer hf, JsonNode root, int modelVocab) {
+            Path file = hf.folder().resolve(HfTokenizer.FILE);
+            JsonNode model = root.path("model");
+            if (hf.vocabSize() > modelVocab)
+                throw new IllegalArgumentException("gguf: tokenizer has " + hf.vocabSize() + " tokens, expected at most the model's vocab of " + modelVocab);
+            String[] tokens = new String[modelVocab];
+            int[] types = new int[modelVocab];
+            java.util.Arrays.fill(types, NORMAL);
+            model.path("vocab").fields().forEachRemaining(e -> SpmFromHf.put(tokens, e.getValue().asInt(-1), e.getKey(), file));
+            for (JsonNode t : root.path("added_tokens")) {
+                int id = t.path("id").asInt(-1);
+                SpmFromHf.put(tokens, id, t.path("content").asText(), file);
+                types[id] = t.path("special").asBoolean(false) ? CONTROL : USER_DEFINED;
+            }
+            List<String> t = new ArrayList<>(modelVocab);
+            List<Integer> ty = new ArrayList<>(modelVocab);
+            for (int id = 0; id < modelVocab; id++) {
+                t.add(tokens[id] == null ? "[PAD" + id + "]" : tokens[id]);
+                ty.add(tokens[id] == null ? UNUSED : types[id]);
+            }
+            List<String> merges = new ArrayList<>();
+            for (JsonNode m : model.path("merges")) merges.add(m.isArray() ? m.path(0).asText() + " " + m.path(1).asText() : m.asText());
+            Map<String, GgufValue> out = new LinkedHashMap<>();
+            out.put("tokenizer.ggml.model", GgufValue.string("gpt2"));
+            out.put("tokenizer.ggml.pre", GgufValue.string(preTokenizer(root, file)));
+            out.put("tokenizer.ggml.tokens", GgufValue.stringArray(t));
+            out.put("tokenizer.ggml.token_type", GgufValue.i32Array(ty));
+            out.put("tokenizer.ggml.merges", GgufValue.stringArray(merges));
+            if (hf.bosId() >= 0) out.put("tokenizer.ggml.bos_token_id", GgufValue.u32(hf.bosId()));
+            if (hf.eosId() >= 0) out.put("tokenizer.ggml.eos_token_id", GgufValue.u32(hf.eosId()));
+            out.put("tokenizer.ggml.add_bos_token", GgufValue.bool(hf.prependsBos()));
+            out.put("tokenizer.ggml.add_eos_token", GgufValue.bool(false));
+            return out;
+        }
+
+        /** llama.cpp's name for the split regex: digits in runs of up to three (Llama 3) or one by one (Qwen). */
+        static String preTokenizer(JsonNode root, Path file) {
+            String regex = findRegex(root.path("pre_tokenizer"));
+            if (regex != null && regex.contains("\\p{N}{1,3}")) return "llama-bpe";
+            if (regex != null && regex.contains("|\\p{N}|")) return "qwen2";
+            throw new IllegalArgumentException("gguf: " + file + " splits with " + (regex == null ? "no regex" : regex)
+                    + ", expected Llama 3's or Qwen's pre-tokenizer (the byte-level BPE kinds llama.cpp knows)");
+        }
+
+        private static String findRegex(JsonNode node) {
+            if (node.has("pattern") && node.path("pattern").has("Regex")) return node.path("pattern").path("Regex").asText();
+            for (JsonNode child : node.path("pretokenizers")) {
+                String r = findRegex(child);
+                if (r != null) return r;
+            }
+            return null;
         }
     }
 }

@@ -31,16 +31,67 @@ public record LlamaCppPlan(GgufArch arch, ModelConfig source, ModelConfig target
     }
 
     public static LlamaCppPlan of(ModelConfig c, Options o) {
-        List<String> changes = new ArrayList<>();
-        List<LayerWidths> perLayer = new ArrayList<>();
-        for (int i = 0; i < c.numLayers(); i++) perLayer.add(deciLayer(c, i, o.mlpMultiple(), changes));
-        boolean uniform = perLayer.stream().distinct().count() == 1 && perLayer.get(0).numHeads() > 0;
-        GgufArch arch = o.arch() != null ? o.arch() : uniform ? GgufArch.LLAMA : GgufArch.DECI;
-        if (arch == GgufArch.DECI || uniform) return new LlamaCppPlan(arch, c, c.withLayers(perLayer), changes);
-        LayerWidths u = WidthPadding.uniformTarget(perLayer, 1);
-        changes.add("all layers: " + u.numHeads() + " heads / " + u.numKvHeads() + " KV heads, MLP " + u.intermediateSize()
-                + " (llama.cpp's llama architecture needs identical layers; deci would keep per-layer widths)");
-        return new LlamaCppPlan(arch, c, c.withLayers(java.util.Collections.nCopies(c.numLayers(), u)), changes);
+        GgufArch arch = o.arch() != null ? o.arch() : auto(c);
+        List<String> changes = new ArrayList<>(notes(c, arch));
+        if (arch == GgufArch.DECI || arch == GgufArch.LLAMA) {
+            String why = GgufExport.unsupported(c.withLayers(java.util.Collections.nCopies(c.numLayers(), firstWithHeads(c))), arch);
+            if (why != null) throw new IllegalArgumentException("--arch " + arch.key + ": " + why);
+            List<LayerWidths> perLayer = new ArrayList<>();
+            for (int i = 0; i < c.numLayers(); i++) perLayer.add(deciLayer(c, i, o.mlpMultiple(), changes));
+            boolean uniform = perLayer.stream().distinct().count() == 1 && perLayer.get(0).numHeads() > 0;
+            if (arch == GgufArch.DECI || uniform) return new LlamaCppPlan(arch, c, c.withLayers(perLayer), changes);
+            return uniformPlan(c, arch, perLayer, 1, changes);
+        }
+        List<LayerWidths> aligned = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) {
+            LayerWidths w = c.layer(i);
+            int mlp = roundUp(Math.max(w.intermediateSize(), 1), o.mlpMultiple());
+            if (mlp != w.intermediateSize()) changes.add("layer " + i + ": MLP " + w.intermediateSize() + " -> " + mlp);
+            aligned.add(w.withIntermediateSize(mlp));
+        }
+        boolean allHeads = arch == GgufArch.QWEN2 || arch == GgufArch.PHI3;       // llama.cpp sizes their q and o by hidden_size
+        if (allHeads && c.hiddenSize() % c.layer(0).headDim() != 0)
+            throw new IllegalArgumentException("--arch " + arch.key + ": hidden_size " + c.hiddenSize() + " is no multiple of the head size " + c.layer(0).headDim());
+        return uniformPlan(c, arch, aligned, allHeads ? c.hiddenSize() / c.layer(0).headDim() : 1, changes);
+    }
+
+    /** One width for all layers (padding with zero weights where they differ). */
+    private static LlamaCppPlan uniformPlan(ModelConfig c, GgufArch arch, List<LayerWidths> perLayer, int minHeads, List<String> changes) {
+        LayerWidths u = WidthPadding.uniformTarget(perLayer, minHeads);
+        ModelConfig target = c.withLayers(java.util.Collections.nCopies(c.numLayers(), u));
+        if (!target.equals(c))
+            changes.add("all layers: " + u.numHeads() + " heads / " + u.numKvHeads() + " KV heads, MLP " + u.intermediateSize()
+                    + " (llama.cpp's " + arch.key + " needs identical layers" + (minHeads > 1 ? " with all " + minHeads + " heads" : "")
+                    + (perLayerFamily(c) ? "; deci would keep per-layer widths)" : "; no llama.cpp architecture runs per-layer widths for " + c.family().hfClass + ")"));
+        String why = GgufExport.unsupported(target, arch);
+        if (why != null) throw new IllegalArgumentException("gguf export (" + arch.key + "): " + why);
+        return new LlamaCppPlan(arch, c, target, changes);
+    }
+
+    /** The architecture {@code --arch auto} picks: the family's own when its shapes fit, else llama (uniform) or deci. */
+    static GgufArch auto(ModelConfig c) {
+        GgufArch own = GgufArch.of(c.family());
+        boolean llamaMath = perLayerFamily(c);
+        if (own != null && (!llamaMath || GgufExport.unsupported(c, own) == null)) return own;
+        return c.isUniform() && c.layers().stream().allMatch(l -> l.numHeads() > 0) ? GgufArch.LLAMA : GgufArch.DECI;
+    }
+
+    /** Families whose block is llama.cpp's llama/deci graph (after permuting q/k): per-layer widths through deci. */
+    public static boolean perLayerFamily(ModelConfig c) {
+        return GgufExport.unsupported(c.withLayers(java.util.Collections.nCopies(c.numLayers(), firstWithHeads(c))), GgufArch.DECI) == null;
+    }
+
+    private static LayerWidths firstWithHeads(ModelConfig c) {
+        return c.layers().stream().filter(l -> l.numHeads() > 0).findFirst().orElse(c.layer(0));
+    }
+
+    /** What llama.cpp does differently from the model, though the file loads: sliding windows it does not apply. */
+    private static List<String> notes(ModelConfig c, GgufArch arch) {
+        int window = c.features().slidingWindow();
+        boolean applied = arch == GgufArch.GEMMA2 || arch == GgufArch.GEMMA3;
+        if (window == 0 || applied) return List.of();
+        return List.of("note: llama.cpp's " + arch.key + " attends to the whole context, the model to its last " + window
+                + " tokens: the GGUF matches it for sequences up to " + window + " tokens");
     }
 
     /** deci runs any widths except an empty MLP (which drops the layer), a headless layer 0, and with output biases, an empty attention. */

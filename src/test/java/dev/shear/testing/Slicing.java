@@ -38,6 +38,11 @@ public final class Slicing {
             w.put(Linear.K.weight(i), rows(w.get(Linear.K.weight(i)), kvHeads, hd));
             w.put(Linear.V.weight(i), rows(w.get(Linear.V.weight(i)), kvHeads, hd));
             w.put(Linear.O.weight(i), cols(w.get(Linear.O.weight(i)), qHeads, hd));
+            if (w.containsKey(Linear.Q.bias(i))) {
+                w.put(Linear.Q.bias(i), vector(w.get(Linear.Q.bias(i)), qHeads, hd));
+                w.put(Linear.K.bias(i), vector(w.get(Linear.K.bias(i)), kvHeads, hd));
+                w.put(Linear.V.bias(i), vector(w.get(Linear.V.bias(i)), kvHeads, hd));
+            }
             int[] ch = new int[mlp[i]];
             for (int j = 0; j < ch.length; j++) ch[j] = j;
             w.put(Linear.GATE.weight(i), rows(w.get(Linear.GATE.weight(i)), ch, 1));
@@ -67,6 +72,11 @@ public final class Slicing {
         float[] out = new float[blocks.length * size * cols];
         for (int j = 0; j < blocks.length; j++) System.arraycopy(t.data(), blocks[j] * size * cols, out, j * size * cols, size * cols);
         return HostTensor.of(out, (long) blocks.length * size, cols);
+    }
+
+    static HostTensor vector(HostTensor t, int[] blocks, int size) {
+        HostTensor r = rows(t, blocks, size);
+        return HostTensor.of(r.data(), r.data().length);
     }
 
     static HostTensor cols(HostTensor t, int[] blocks, int size) {
