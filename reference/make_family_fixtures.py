@@ -72,10 +72,10 @@ def fixtures(tk):
                           rope_theta=1000000.0, rope_local_base_freq=10000.0, sliding_window_pattern=2,
                           rope_scaling={"rope_type": "linear", "factor": 8.0}, final_logit_softcapping=None,
                           attn_logit_softcapping=None, **gemma), "gemma", "F32")
-    out["phi3"] = (base("Phi3ForCausalLM", "phi3", v["llama2"], 1, 2, hidden_size=64, partial_rotary_factor=0.5,
+    out["phi3"] = (base("Phi3ForCausalLM", "phi3", v["phi3"], 1, v["phi3"] - 4, hidden_size=64, partial_rotary_factor=0.5,
                         max_position_embeddings=32, original_max_position_embeddings=8, sliding_window=10,
                         rope_scaling={"type": "longrope", "short_factor": [1.0, 1.25, 1.6, 2.5], "long_factor": [1.5, 2.5, 4.0, 9.0]}),
-                   "llama2", "F32")
+                   "phi3", "F32")
     assert tk["llama3"]["vocab"][ll3] == "<|begin_of_text|>" and tk["gemma"]["vocab"][gm] == "<bos>" and tk["llama2"]["vocab"][l2] == "<s>"
     assert tk["qwen"]["vocab"][qw + 0] != "<|endoftext|>" or True
     return out

@@ -9,7 +9,8 @@ Kinds (each a Hugging Face `tokenizer.json` plus `tokenizer_config.json`):
   gemma   SentencePiece-style BPE with byte fallback, spaces as U+2581, no dummy prefix,
           <bos> = id 2 added (tokenizer_config add_bos_token true)
   llama2  SentencePiece-style BPE with byte fallback and the dummy prefix U+2581, <s> = id 1
-          (Llama 2, Mistral, Phi-3)
+          (Llama 2, Mistral)
+  phi3    llama2's vocabulary plus Phi-3's added chat tokens (<|endoftext|> as EOS)
 
 The merges are learnt by a tiny BPE trainer on CORPUS below, so they are consistent with the
 vocabularies. Encoding (`encode`) applies merges by rank, the lowest first, as BPE does.
@@ -197,7 +198,20 @@ def encode_spm(model, text, bos):
     return out
 
 
+def phi3():
+    """Llama 2's SentencePiece vocabulary plus Phi-3's added chat tokens, <|endoftext|> the EOS."""
+    tok, config, model = spm("llama2")
+    extra = ["<|endoftext|>", "<|assistant|>", "<|end|>", "<|user|>"]
+    base = len(model["vocab"])
+    tok["added_tokens"] += [{"id": base + i, "content": t, "single_word": False, "lstrip": False, "rstrip": t != "<|endoftext|>",
+                             "normalized": False, "special": True} for i, t in enumerate(extra)]
+    config = dict(config, eos_token="<|endoftext|>", tokenizer_class="LlamaTokenizer")
+    return tok, config, dict(model, vocab=model["vocab"] + extra)
+
+
 def build(kind):
+    if kind == "phi3":
+        return phi3()
     return byte_level(kind) if kind in ("llama3", "qwen") else spm(kind)
 
 
@@ -205,5 +219,5 @@ def encode(model, text, bos=True):
     return encode_byte_level(model, text, bos) if model["kind"] in ("llama3", "qwen") else encode_spm(model, text, bos)
 
 
-KINDS = ("llama3", "qwen", "gemma", "llama2")
+KINDS = ("llama3", "qwen", "gemma", "llama2", "phi3")
 SAMPLES = ["the cat sat on the mat", "hello world, 12345 dogs!", "Once upon a time the girl's dog ran.", "zebra \u00e9t\u00e9"]

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * the prefix. Ids against the reference's own BPE encoder; the BOS rule from the files alone.
  */
 class TokenizerKindsTest {
-    @ParameterizedTest @ValueSource(strings = {"llama3", "qwen", "gemma", "llama2"})
+    @ParameterizedTest @ValueSource(strings = {"llama3", "qwen", "gemma", "llama2", "phi3"})
     void encodesLikeTheReferenceWithTheKindsBosRule(String kind) {
         JsonNode g = Golden.json("tokenizers.json").get(kind);
         try (HfTokenizer tok = HfTokenizer.load(Families.tokenizer(kind))) {
