@@ -428,6 +428,17 @@ public final class Tensor {
         return out;
     }
 
+    /** Values [offset, offset + dst.remaining()) of the row-major tensor, as fp32, into dst: a piece of a tensor of any size. */
+    public void read(long offset, java.nio.FloatBuffer dst) {
+        long n = numel(), count = dst.remaining();
+        if (offset < 0 || offset + count > n)
+            throw new IllegalArgumentException("read: [" + offset + ", " + (offset + count) + ") of a tensor of " + n + " values");
+        HostTraffic.download(count);
+        try (NDArray flat = nd.reshape(n); NDArray part = flat.get(new NDIndex(offset + ":" + (offset + count)))) {
+            dst.put(floatsOf(part));
+        }
+    }
+
     private static float[] floatsOf(NDArray a) {
         if (a.getDataType() == DataType.FLOAT32) return a.toFloatArray();
         try (NDArray f = a.toType(DataType.FLOAT32, false)) { return f.toFloatArray(); }

@@ -198,6 +198,17 @@ public final class ModelFolder {
      */
     public static void save(LoadedModel model, Tokenizer source, Path outDir, SaveOptions options) {
         LoadedModel half = toHalfLayout(model);
+        save(half.config(), dev.shear.engine.TensorSource.of(half.weights()), source, outDir, options);
+    }
+
+    /**
+     * Writes a Hugging Face folder from a weight source, a chunk at a time: a model the engine holds
+     * ({@link dev.shear.model.CausalLm#weightSource}) is saved without a host copy, so a model
+     * larger than the heap can be. Needs the HALF rotary layout that Hugging Face-loaded models have.
+     */
+    public static void save(ModelConfig config, dev.shear.engine.TensorSource weights, Tokenizer source, Path outDir, SaveOptions options) {
+        if (config.ropeLayout() != RopeLayout.HALF)
+            throw new IllegalArgumentException("save: streaming needs the HALF rotary layout, got " + config.ropeLayout() + " (save the host copy instead)");
         Path target = outDir.toAbsolutePath().normalize();
         requireReplaceable(target);
         Path tmp = null;
@@ -205,8 +216,8 @@ public final class ModelFolder {
             Files.createDirectories(target.getParent());
             tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
             AtomicFiles.readableByAll(tmp, "rwxr-xr-x");
-            Safetensors.writeFolder(tmp, StoredTensors.fuse(half.config(), half.weights()), name -> options.dtype(), options.maxShardBytes());
-            HfConfigJson.write(half.config(), tmp.resolve(HfConfigJson.FILE), options.torchDtype());
+            Safetensors.writeFolder(tmp, StoredTensors.shapes(config), StoredTensors.fused(config, weights), name -> options.dtype(), options.maxShardBytes());
+            HfConfigJson.write(config, tmp.resolve(HfConfigJson.FILE), options.torchDtype());
             writeTokenizer(source, tmp);
             FolderSwap.replace(tmp, target);
             tmp = null;

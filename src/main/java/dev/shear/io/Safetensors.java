@@ -41,19 +41,44 @@ public final class Safetensors {
      */
     public static List<Path> writeFolder(Path folder, Map<String, HostTensor> tensors,
                                          Function<String, SafetensorsDType> dtypeOf, long maxShardBytes) {
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        tensors.forEach((n, t) -> shapes.put(n, t.shape()));
+        return writeFolder(folder, shapes, dev.shear.engine.TensorSource.of(tensors), dtypeOf, maxShardBytes);
+    }
+
+    /**
+     * As {@link #writeFolder(Path, Map, Function, long)}, reading each tensor from a source a chunk at
+     * a time: a model held by the engine (or generated) is written without a host copy.
+     */
+    public static List<Path> writeFolder(Path folder, Map<String, long[]> shapes, dev.shear.engine.TensorSource source,
+                                         Function<String, SafetensorsDType> dtypeOf, long maxShardBytes) {
         if (maxShardBytes < 1) throw new IllegalArgumentException("maxShardBytes " + maxShardBytes + " must be positive");
-        List<Map<String, HostTensor>> shards = split(tensors, dtypeOf, maxShardBytes);
+        List<Map<String, long[]>> shards = new ArrayList<>();
+        Map<String, long[]> current = new LinkedHashMap<>();
+        long size = 0, total = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long bytes = HostTensor.numel(e.getValue()) * dtypeOf.apply(e.getKey()).bytes();
+            if (!current.isEmpty() && size + bytes > maxShardBytes) {
+                shards.add(current);
+                current = new LinkedHashMap<>();
+                size = 0;
+            }
+            current.put(e.getKey(), e.getValue());
+            size += bytes;
+            total += bytes;
+        }
+        shards.add(current);
         if (shards.size() == 1) {
-            write(folder.resolve(SINGLE_FILE), tensors, dtypeOf);
+            SafetensorsWriter.write(folder.resolve(SINGLE_FILE), shapes, source, dtypeOf);
             return List.of(folder.resolve(SINGLE_FILE));
         }
         List<Path> written = new ArrayList<>();
         ObjectNode index = JsonFiles.MAPPER.createObjectNode();
-        index.putObject("metadata").put("total_size", totalBytes(tensors, dtypeOf));
+        index.putObject("metadata").put("total_size", total);
         ObjectNode weightMap = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
             String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
-            write(folder.resolve(name), shards.get(i), dtypeOf);
+            SafetensorsWriter.write(folder.resolve(name), shards.get(i), source, dtypeOf);
             for (String tensor : shards.get(i).keySet()) weightMap.put(tensor, name);
             written.add(folder.resolve(name));
         }
@@ -62,28 +87,4 @@ public final class Safetensors {
         return written;
     }
 
-    private static List<Map<String, HostTensor>> split(Map<String, HostTensor> tensors, Function<String, SafetensorsDType> dtypeOf,
-                                                       long maxShardBytes) {
-        List<Map<String, HostTensor>> shards = new ArrayList<>();
-        Map<String, HostTensor> current = new LinkedHashMap<>();
-        long size = 0;
-        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
-            long bytes = SafetensorsWriter.dataBytes(e.getValue(), dtypeOf.apply(e.getKey()));
-            if (!current.isEmpty() && size + bytes > maxShardBytes) {
-                shards.add(current);
-                current = new LinkedHashMap<>();
-                size = 0;
-            }
-            current.put(e.getKey(), e.getValue());
-            size += bytes;
-        }
-        shards.add(current);
-        return shards;
-    }
-
-    private static long totalBytes(Map<String, HostTensor> tensors, Function<String, SafetensorsDType> dtypeOf) {
-        long total = 0;
-        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) total += SafetensorsWriter.dataBytes(e.getValue(), dtypeOf.apply(e.getKey()));
-        return total;
-    }
 }

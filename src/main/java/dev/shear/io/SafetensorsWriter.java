@@ -20,28 +20,38 @@ final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
     static void write(Path file, Map<String, HostTensor> tensors, Function<String, SafetensorsDType> dtypeOf) {
-        byte[] header = header(tensors, dtypeOf);
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        tensors.forEach((n, t) -> shapes.put(n, t.shape()));
+        write(file, shapes, dev.shear.engine.TensorSource.of(tensors), dtypeOf);
+    }
+
+    /**
+     * Writes the named tensors of a source, a chunk at a time: a file or a tensor past 2 GiB (or
+     * 4 GiB) never sits in one buffer, and the model need not be on the heap.
+     */
+    static void write(Path file, Map<String, long[]> shapes, dev.shear.engine.TensorSource source, Function<String, SafetensorsDType> dtypeOf) {
+        byte[] header = header(shapes, dtypeOf);
         AtomicFiles.write(file, ch -> {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
             AtomicFiles.writeFully(ch, len);
             AtomicFiles.writeFully(ch, ByteBuffer.wrap(header));
-            for (Map.Entry<String, HostTensor> e : tensors.entrySet()) writeData(ch, e.getValue().data(), dtypeOf.apply(e.getKey()));
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) writeData(ch, e.getKey(), HostTensor.numel(e.getValue()), source, dtypeOf.apply(e.getKey()));
         });
     }
 
     /** Bytes a tensor takes in the given dtype. */
     static long dataBytes(HostTensor t, SafetensorsDType dtype) { return t.numel() * dtype.bytes(); }
 
-    private static byte[] header(Map<String, HostTensor> tensors, Function<String, SafetensorsDType> dtypeOf) {
+    private static byte[] header(Map<String, long[]> shapes, Function<String, SafetensorsDType> dtypeOf) {
         ObjectNode root = JsonFiles.MAPPER.createObjectNode();
         root.putObject("__metadata__").put("format", "pt");
         long offset = 0;
-        for (Map.Entry<String, HostTensor> e : tensors.entrySet()) {
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("safetensors: tensor name __metadata__ is reserved");
-            long bytes = dataBytes(e.getValue(), dtypeOf.apply(e.getKey()));
+            long bytes = HostTensor.numel(e.getValue()) * dtypeOf.apply(e.getKey()).bytes();
             ObjectNode entry = root.putObject(e.getKey());
             entry.put("dtype", dtypeOf.apply(e.getKey()).name());
-            Arrays.stream(e.getValue().shape()).forEach(entry.putArray("shape")::add);
+            Arrays.stream(e.getValue()).forEach(entry.putArray("shape")::add);
             entry.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -64,13 +74,16 @@ final class SafetensorsWriter {
         return out;
     }
 
-    private static void writeData(FileChannel ch, float[] data, SafetensorsDType dtype) throws IOException {
+    private static void writeData(FileChannel ch, String name, long numel, dev.shear.engine.TensorSource source, SafetensorsDType dtype)
+            throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         int per = CHUNK / dtype.bytes();
-        for (int done = 0; done < data.length; done += per) {
-            int count = Math.min(per, data.length - done);
+        float[] values = new float[(int) Math.min(per, numel)];
+        for (long done = 0; done < numel; done += per) {
+            int count = (int) Math.min(per, numel - done);
+            source.read(name, done, java.nio.FloatBuffer.wrap(values, 0, count));
             buf.clear();
-            dtype.encode(data, done, count, buf);
+            dtype.encode(values, 0, count, buf);
             buf.flip();
             AtomicFiles.writeFully(ch, buf);
         }

@@ -79,6 +79,41 @@ final class StoredTensors {
         };
     }
 
+    /** A source of the stored tensors over one of Shear's: a fused tensor reads each part's rows where they lie. */
+    static TensorSource fused(ModelConfig c, TensorSource weights) {
+        if (!fuses(c)) return weights;
+        Map<String, long[]> shapes = WeightNames.expectedShapes(c), stored = shapes(c);
+        Map<String, Fused> byName = new LinkedHashMap<>();
+        for (Fused f : fused(c)) byName.put(f.stored(), f);
+        return new TensorSource() {
+            @Override public long[] shape(String name) {
+                long[] s = stored.get(name);
+                return s == null ? null : s.clone();
+            }
+
+            @Override public void read(String name, long offset, FloatBuffer dst) {
+                Fused f = byName.get(name);
+                if (f == null) {
+                    weights.read(name, offset, dst);
+                    return;
+                }
+                long at = 0;
+                for (String p : f.parts()) {
+                    long n = HostTensor.numel(shapes.get(p));
+                    if (dst.hasRemaining() && offset < at + n) {
+                        long from = Math.max(offset, at) - at;
+                        int count = (int) Math.min(dst.remaining(), n - from);
+                        int limit = dst.limit();
+                        dst.limit(dst.position() + count);
+                        weights.read(p, from, dst);
+                        dst.limit(limit);
+                    }
+                    at += n;
+                }
+            }
+        };
+    }
+
     /** The weights as stored: Phi-3's projections fused (copies), every other tensor as it is. */
     static Map<String, HostTensor> fuse(ModelConfig c, Map<String, HostTensor> weights) {
         if (!fuses(c)) return weights;

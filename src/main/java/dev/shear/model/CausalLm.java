@@ -252,6 +252,23 @@ public final class CausalLm implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The base weights as a source read straight from the engine, chunk by chunk: saving a model this
+     * way needs no host copy of it ({@link #toHost} makes one).
+     */
+    public TensorSource weightSource() {
+        return new TensorSource() {
+            @Override public long[] shape(String name) {
+                Tensor t = params.get(name);
+                return t == null ? null : t.shape();
+            }
+
+            @Override public void read(String name, long offset, java.nio.FloatBuffer dst) {
+                try (StepScope s = Engine.openScope(store)) { param(name).read(offset, dst); }
+            }
+        };
+    }
+
     /** Number of base parameters (embeddings counted once when tied). */
     public long numParams() {
         long n = 0;
