@@ -66,10 +66,11 @@ public record ModelCost(long params, long embeddingParams, List<Long> layerParam
         return 3 * d + (c.mlpBias() ? 2 : 0);
     }
 
-    /** Norms, and the o/down output biases, which do not shrink with the widths. */
+    /** Norms (Gemma's four, Qwen3's and Gemma 3's per-head q/k norms too), and the o/down output biases, which do not shrink with the widths. */
     static long layerFixed(ModelConfig c) {
         long d = c.hiddenSize();
-        long norms = c.architecture() == Architecture.NEOX ? 4 * d : 2 * d;
+        long norms = c.architecture() == Architecture.NEOX || c.features().sandwichNorms() ? 4 * d : 2 * d;
+        if (c.features().qkNorm()) norms += 2L * c.layer(0).headDim();
         return norms + (c.outputBias() ? 2 * d : 0);
     }
 

@@ -62,7 +62,8 @@ final class WeightInventory {
         long n = 0;
         for (Map.Entry<String, long[]> e : shapes.entrySet()) {
             String k = e.getKey();
-            if ((k.startsWith("model.layers.0.self_attn.") && !k.contains("o_proj")) || k.startsWith("gpt_neox.layers.0.attention.query_key_value"))
+            if ((k.startsWith("model.layers.0.self_attn.") && !k.contains("o_proj") && !k.contains("norm"))
+                    || k.startsWith("gpt_neox.layers.0.attention.query_key_value"))
                 n += HostTensor.numel(e.getValue());
         }
         return n;

@@ -65,6 +65,13 @@ class FamilyReferenceTest {
         return Arrays.copyOfRange(seq, prompt.length, seq.length);
     }
 
+    @ParameterizedTest @MethodSource("fixtures")
+    void costCountsEveryParameter(String name) {
+        try (CausalLm m = Families.load(name, DType.F32)) {
+            assertEquals(m.numParams(), ModelCost.of(m.config(), 1, 4).params(), name);
+        }
+    }
+
     @Test void configsCarryTheirFamilyFeatures() {
         try (CausalLm m = Families.load("gemma3", DType.F32)) {
             Features f = m.config().features();
