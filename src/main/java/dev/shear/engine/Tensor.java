@@ -434,8 +434,11 @@ public final class Tensor {
         if (offset < 0 || offset + count > n)
             throw new IllegalArgumentException("read: [" + offset + ", " + (offset + count) + ") of a tensor of " + n + " values");
         HostTraffic.download(count);
-        try (NDArray flat = nd.reshape(n); NDArray part = flat.get(new NDIndex(offset + ":" + (offset + count)))) {
-            dst.put(floatsOf(part));
+        try (NDArray flat = nd.reshape(n)) {
+            for (long at = offset; at < offset + count; at += DOWNLOAD_CHUNK) {
+                long end = Math.min(offset + count, at + DOWNLOAD_CHUNK);
+                try (NDArray part = flat.get(new NDIndex(at + ":" + end))) { dst.put(floatsOf(part)); }
+            }
         }
     }
 
