@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.model.CausalLm;
-import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.testing.Families;
 import java.nio.file.Path;
@@ -45,15 +44,7 @@ class FamilyGgufTest {
     @Test void prunedLayersGoToDeciOrArePaddedWhereTheFamilyHasNoPerLayerArchitecture() {
         for (String name : List.of("llama3", "qwen2", "phi3", "qwen3", "gemma3")) {   // deci for the LLaMA-like, padding for the others
             LoadedModel m = ModelFolder.load(Families.folder(name));
-            int n = m.config().numLayers();
-            int[][] heads = new int[n][];
-            int[] mlp = new int[n];
-            for (int i = 0; i < n; i++) {
-                LayerWidths w = m.config().layer(i);
-                heads[i] = i == 0 ? new int[] {w.groupSize(), 1} : new int[] {w.numHeads(), w.numKvHeads()};
-                mlp[i] = i == 0 ? 50 : w.intermediateSize();
-            }
-            LoadedModel sliced = dev.shear.testing.Slicing.slice(m, heads, mlp);
+            LoadedModel sliced = dev.shear.testing.Slicing.firstLayerPruned(m, 50);
             boolean llamaMath = name.equals("llama3") || name.equals("qwen2");         // this Phi-3 rotates half of each head: no deci
             LlamaCppPlan plan = roundTrip(name, sliced, llamaMath ? "deci" : name, GgufExport.Dtype.F32, 1e-6);
             assertEquals(llamaMath, plan.addedParams() == 0, name + ": " + plan.report());

@@ -35,17 +35,9 @@ public final class Families {
         }
     }
 
-    public static int[] ints(JsonNode array) {
-        int[] out = new int[array.size()];
-        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asInt();
-        return out;
-    }
+    public static int[] ints(JsonNode array) { return LlamaCpp.ints(array); }
 
-    public static double[] doubles(JsonNode array) {
-        double[] out = new double[array.size()];
-        for (int i = 0; i < out.length; i++) out[i] = array.get(i).asDouble();
-        return out;
-    }
+    public static double[] doubles(JsonNode array) { return LlamaCpp.doubles(array); }
 
     /** Logits (T x V, row-major) of one sequence from position 0. */
     public static double[] logits(CausalLm m, int[] ids) {

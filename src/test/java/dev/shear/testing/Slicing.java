@@ -53,6 +53,19 @@ public final class Slicing {
         return new LoadedModel(c.withLayers(layers), w, null);
     }
 
+    /** Layer 0 cut to its first KV group (with its query heads) and {@code mlp} channels; the other layers as they are. */
+    public static LoadedModel firstLayerPruned(LoadedModel m, int mlp) {
+        int n = m.config().numLayers();
+        int[][] heads = new int[n][];
+        int[] widths = new int[n];
+        for (int i = 0; i < n; i++) {
+            LayerWidths w = m.config().layer(i);
+            heads[i] = i == 0 ? new int[] {w.groupSize(), 1} : new int[] {w.numHeads(), w.numKvHeads()};
+            widths[i] = i == 0 ? mlp : w.intermediateSize();
+        }
+        return slice(m, heads, widths);
+    }
+
     /** The same model with small random q/k/v, o_proj and down_proj biases. */
     public static LoadedModel withRandomBiases(LoadedModel m, long seed) {
         ModelConfig c = m.config().withBiases(true, true);
