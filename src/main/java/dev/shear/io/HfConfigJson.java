@@ -347,8 +347,12 @@ public final class HfConfigJson {
         for (boolean s : f.slidingLayers()) types.add(s ? "sliding_attention" : "full_attention");
     }
 
-    /** p when every p-th layer (1-based) is global and the rest slide, as Gemma 3's sliding_window_pattern says; else 0. */
+    /**
+     * p when every p-th layer (1-based) is global and the rest slide, as Gemma 3's sliding_window_pattern
+     * (and llama.cpp's) says; layers + 1 when all slide; else 0.
+     */
     static int period(List<Boolean> sliding) {
+        if (!sliding.isEmpty() && !sliding.contains(false)) return sliding.size() + 1;
         int p = sliding.indexOf(false) + 1;
         if (p <= 0) return 0;
         for (int i = 0; i < sliding.size(); i++) if (sliding.get(i) != ((i + 1) % p != 0)) return 0;

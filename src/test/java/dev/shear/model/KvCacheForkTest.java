@@ -32,6 +32,13 @@ class KvCacheForkTest {
 
     @Test void llamaForkMatchesWholeRows() { forkMatchesWholeRows(llama()); }
 
+    /** A sliding window of 3 (shorter than prefix + continuation) on alternate layers, Gemma's block: the fork's mask hides the same keys. */
+    @Test void slidingWindowForkMatchesWholeRows() {
+        ModelConfig base = ModelConfig.llama(32, 48, 3, 4, 2, VOCAB, CONTEXT, true);
+        ModelConfig c = base.withFeatures(Features.of(Family.GEMMA2).withSlidingWindow(3, List.of(true, false, true), 0).withSoftcaps(5, 8));
+        forkMatchesWholeRows(CausalLm.fromWeights(c, CausalLm.randomWeights(c, 5, 0.3f), DType.F32));
+    }
+
     @Test void neoxForkMatchesWholeRows() { forkMatchesWholeRows(neox()); }
 
     /**

@@ -76,6 +76,34 @@ class FamilyPruningTest {
         }
     }
 
+    /** LoRA on every projection (random B), structures zeroed with their LoRA slices, LoRA merged, compacted: the masked logits. */
+    @ParameterizedTest @ValueSource(strings = {"llama3", "mistral", "qwen2", "qwen3", "gemma2", "gemma3", "phi3"})
+    void loraMergedBeforeCompactionKeepsTheMaskedLogits(String name) {
+        int[] ids = java.util.Arrays.copyOf(Families.ints(Families.golden(name).get("tokens")), 10);
+        try (CausalLm model = Families.load(name, DType.F64)) {
+            dev.shear.lora.LoraAdapters ad = dev.shear.lora.LoraAdapters.insert(model, new dev.shear.lora.LoraConfig(dev.shear.lora.LoraConfig.ALL_TARGETS, 4, 8, 0.0, 5));
+            Random r = new Random(6);
+            try (var s = dev.shear.engine.Engine.openScope(ad.store())) {
+                for (var l : ad.modules().values()) {
+                    float[] b = new float[(int) l.loraB().numel()];
+                    for (int i = 0; i < b.length; i++) b[i] = (float) (r.nextGaussian() * 0.05);
+                    l.loraB().assign(b);
+                }
+            }
+            StructureSet set = GraphStructures.from(DependencyGraph.trace(model));
+            List<StructureRef> removed = choose(set, false, 7);
+            Masking.zero(model, ad, set, removed);
+            double[] masked = Families.logits(model, ids);
+            ad.close();                                                                   // merged into the base
+            assertTrue(Families.relDiff(masked, Families.logits(model, ids)) <= TOL, name + ": merging changed the masked logits");
+            try (CausalLm compact = Compactor.compact(model, set, Compactor.zeroStructures(model, set), Map.of())) {
+                double d = Families.relDiff(masked, Families.logits(compact, ids));
+                // compaction copies weights through fp32 host tensors: the merged float64 weights W + sBA round there
+                assertTrue(d <= 1e-6, name + ": merged and compacted vs masked " + d);
+            }
+        }
+    }
+
     /** Random structures of every group, at least one kept; uniform: the same count in each layer's group of a cluster. */
     private static List<StructureRef> choose(StructureSet set, boolean uniform, long seed) {
         Random r = new Random(seed);

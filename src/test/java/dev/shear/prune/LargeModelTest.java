@@ -100,12 +100,7 @@ class LargeModelTest {
             assertClose("Hugging Face f32", pruned, Families.logits(back, TOKENS), 1e-6);
         }
         Path f32 = dir.resolve("pruned-f32.gguf"), f16 = dir.resolve("pruned-f16.gguf");
-        {
-            LoadedModel host = ModelFolder.load(hf);
-            LlamaCppPlan plan = LlamaCppPlan.of(host.config(), LlamaCppPlan.Options.AUTO);
-            GgufExport.write(plan.apply(host), null, plan.arch(), GgufExport.Dtype.F32, f32);
-            GgufExport.write(plan.apply(host), null, plan.arch(), GgufExport.Dtype.F16, f16);
-        }
+        exportGguf(hf, f32, f16);
         assertTrue(Files.size(f32) > FOUR_GIB, "GGUF f32 past 4 GiB: " + Files.size(f32));
         phase("exported GGUF f32 (" + gib(Files.size(f32)) + " GiB) and f16 (" + gib(Files.size(f16)) + " GiB)");
         deleteTree(hf);
@@ -123,9 +118,19 @@ class LargeModelTest {
         assertTrue(embedBytes > (1L << 31), "the embedding alone is " + embedBytes + " bytes");
         Path f32 = dir.resolve("gemma3");
         ModelFolder.save(c, new RandomWeightSource(c, 2, 0.02f), null, f32, ModelFolder.SaveOptions.DEFAULT);
+        double[] logits = checkpointTheEmbedding(f32);
+        Path gguf = dir.resolve("gemma3.gguf");
+        exportGguf(f32, gguf, null);
+        deleteTree(f32);
+        assertClose("Gemma 3 GGUF f32", logits, ggufLogits(gguf), 1e-5);
+        phase("GGUF (gemma3) with the 2.7 GB token_embd written and read back");
+    }
+
+    /** Logits of the streamed model; its embedding (past 2^31 bytes) written to a training checkpoint and read back. */
+    private double[] checkpointTheEmbedding(Path folder) {
         double[] logits;
         HostTensor embed;
-        try (CausalLm m = loadStreamed(f32, "a safetensors file with a 2.7 GB tensor")) {
+        try (CausalLm m = loadStreamed(folder, "a safetensors file with a 2.7 GB tensor")) {
             logits = Families.logits(m, new int[] {2, 818, 5279, 529, 4, 9100});
             long[] shape = m.param("model.embed_tokens.weight").shape();
             embed = new HostTensor(shape, new float[(int) HostTensor.numel(shape)]);
@@ -133,21 +138,24 @@ class LargeModelTest {
         }
         Path ckpt = dir.resolve("embed.ckpt");
         CheckpointFile.write(ckpt, "{}", Map.of("model.embed_tokens.weight", embed));
-        assertTrue(Files.size(ckpt) > (1L << 31));
-        HostTensor back = CheckpointFile.read(ckpt).tensors().get("model.embed_tokens.weight");
-        assertArrayEquals(embed.data(), back.data(), "checkpoint round trip of a tensor past 2^31 bytes");
-        back = null;
-        embed = null;
-        Files.delete(ckpt);
-        phase("checkpoint written and read with the 2.7 GB tensor");
-        Path gguf = dir.resolve("gemma3.gguf");
-        {
-            LoadedModel host = ModelFolder.load(f32);
-            GgufExport.write(host, null, LlamaCppPlan.of(c, LlamaCppPlan.Options.AUTO).arch(), GgufExport.Dtype.F32, gguf);
+        try {
+            assertTrue(Files.size(ckpt) > (1L << 31));
+            assertArrayEquals(embed.data(), CheckpointFile.read(ckpt).tensors().get("model.embed_tokens.weight").data(),
+                    "checkpoint round trip of a tensor past 2^31 bytes");
+            Files.delete(ckpt);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        deleteTree(f32);
-        assertClose("Gemma 3 GGUF f32", logits, ggufLogits(gguf), 1e-5);
-        phase("GGUF (gemma3) with the 2.7 GB token_embd written and read back");
+        phase("checkpoint written and read with the 2.7 GB tensor");
+        return logits;
+    }
+
+    /** The Hugging Face folder exported through the plan (host copy freed on return); {@code f16} may be null. */
+    private static void exportGguf(Path folder, Path f32, Path f16) {
+        LoadedModel host = ModelFolder.load(folder);
+        LlamaCppPlan plan = LlamaCppPlan.of(host.config(), LlamaCppPlan.Options.AUTO);
+        GgufExport.write(plan.apply(host), null, plan.arch(), GgufExport.Dtype.F32, f32);
+        if (f16 != null) GgufExport.write(plan.apply(host), null, plan.arch(), GgufExport.Dtype.F16, f16);
     }
 
     /** Streams a folder into an fp32 model and checks the Java heap never held a copy of it. */
