@@ -180,7 +180,7 @@ class LargeModelTest {
 
     private static void assertClose(String what, double[] expected, double[] actual, double tol) {
         double d = Families.relDiff(expected, actual);
-        phase(what + ": logits differ from the pruned model's by " + String.format("%.2e", d) + " (relative)");
+        phase(what + ": logits differ from the in-memory model's by " + String.format("%.2e", d) + " (relative)");
         assertTrue(d <= tol, what + ": " + d);
     }
 
