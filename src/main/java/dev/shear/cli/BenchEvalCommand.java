@@ -8,6 +8,8 @@ import dev.shear.eval.Progress;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
+import dev.shear.pipeline.Json;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,8 @@
 package dev.shear.cli;
 
 import dev.shear.model.CausalLm;
+import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.QualityBench;
 import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;

@@ -1,13 +1,15 @@
 package dev.shear.cli;
 
-import dev.shear.io.DataPaths;
-import dev.shear.lora.Checkpointer;
+import dev.shear.data.AlpacaTemplate;
+import dev.shear.data.DataPaths;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
+import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.QualityBench;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
-import dev.shear.recover.AlpacaTemplate;
 import dev.shear.recover.InstructionTuning;
+import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

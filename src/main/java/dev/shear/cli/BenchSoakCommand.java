@@ -1,15 +1,21 @@
 package dev.shear.cli;
 
+import dev.shear.data.Batches;
+import dev.shear.data.Corpus;
 import dev.shear.engine.Bench;
 import dev.shear.engine.Engine;
-import dev.shear.io.Corpus;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.SlowSteps;
-import dev.shear.lora.TrainingLoop;
+import dev.shear.pipeline.DefaultData;
+import dev.shear.pipeline.FileCheckpointer;
+import dev.shear.pipeline.Files2;
+import dev.shear.pipeline.LoadedLm;
+import dev.shear.pipeline.SoakVerdict;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.SlowSteps;
+import dev.shear.train.TrainingLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +95,7 @@ final class BenchSoakCommand implements Runnable {
         double sumSecs, maxSecs, sumLoss;
         int n;
 
-        @Override public void onStep(long step, long total, dev.shear.lora.TrainStep.Result r) {
+        @Override public void onStep(long step, long total, dev.shear.train.TrainStep.Result r) {
             long now = System.nanoTime();
             double secs = (now - last) / 1e9;
             last = now;

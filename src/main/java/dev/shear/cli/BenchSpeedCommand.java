@@ -8,6 +8,7 @@ import dev.shear.io.ModelFolder;
 import dev.shear.model.CausalLm;
 import dev.shear.model.KvCache;
 import dev.shear.model.ModelCost;
+import dev.shear.pipeline.Json;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,8 @@
 package dev.shear.cli;
 
+import dev.shear.pipeline.Files2;
+import dev.shear.pipeline.Pipeline;
+import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;

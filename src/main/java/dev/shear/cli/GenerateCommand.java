@@ -2,6 +2,7 @@ package dev.shear.cli;
 
 import dev.shear.model.Generator;
 import dev.shear.model.Sampler;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

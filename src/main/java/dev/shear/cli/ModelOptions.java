@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * How a command builds its model: base precision and activation checkpointing. A mixin for the
  * commands that compute (prune, recover, eval, generate, bench memory); {@link LoadedLm#open} applies it.
  */
-final class ModelOptions {
+public final class ModelOptions {
     @Option(names = "--base-dtype", defaultValue = "fp32", paramLabel = "fp32|fp16",
             description = "How frozen base weights are held (default: ${DEFAULT-VALUE}); LoRA, optimizer state, activations and the loss stay fp32.")
     String baseDtype;
@@ -19,7 +19,7 @@ final class ModelOptions {
     boolean checkpointActivations;
 
     /** The dtype base weights are loaded in. */
-    DType baseDtype() {
+    public DType baseDtype() {
         return switch (baseDtype.toLowerCase(Locale.ROOT)) {
             case "fp32", "f32", "float32" -> DType.F32;
             case "fp16", "f16", "float16" -> DType.F16;
@@ -30,7 +30,7 @@ final class ModelOptions {
     }
 
     /** Applies the model-level flags (activation checkpointing) to a freshly built model. */
-    CausalLm configure(CausalLm model) {
+    public CausalLm configure(CausalLm model) {
         model.setCheckpointActivations(checkpointActivations);
         return model;
     }

@@ -1,35 +1,35 @@
 package dev.shear.cli;
 
-import dev.shear.lora.TrainingLoop;
+import dev.shear.train.TrainingLoop;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Progress bars with ETA on stderr, so stdout stays clean for results. */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
     private final ProgressBar bar;
     private long t0 = System.nanoTime();
     private long tokens;
     private boolean training;
 
-    Progress(String task, long total) {
+    public Progress(String task, long total) {
         this.bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, total)).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500)
                 .showSpeed().build();
     }
 
-    void stepTo(long done) { bar.stepTo(done); }
+    public void stepTo(long done) { bar.stepTo(done); }
 
     /** For callbacks that learn the total as they go. */
-    void update(long done, long total) {
+    public void update(long done, long total) {
         bar.maxHint(Math.max(1, total));
         bar.stepTo(done);
     }
 
-    void extra(String message) { bar.setExtraMessage(message); }
+    public void extra(String message) { bar.setExtraMessage(message); }
 
     /** A training listener showing loss and tokens/s. */
-    TrainingLoop.Listener listener() {
+    public TrainingLoop.Listener listener() {
         return (step, total, r) -> {
             if (!training) {           // ETA and tok/s from the first step on, not from work before it (KDA, calibration)
                 training = true;

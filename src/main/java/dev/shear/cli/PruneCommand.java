@@ -1,14 +1,19 @@
 package dev.shear.cli;
 
-import dev.shear.io.SourceSpec;
-import dev.shear.lora.Checkpointer;
+import dev.shear.data.SourceSpec;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.WidthAlignment;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.pipeline.DefaultData;
+import dev.shear.pipeline.FileCheckpointer;
+import dev.shear.pipeline.Files2;
+import dev.shear.pipeline.LoadedLm;
+import dev.shear.pipeline.PruneJob;
 import dev.shear.prune.Allocation;
+import dev.shear.prune.LhspgSettings;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
+import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

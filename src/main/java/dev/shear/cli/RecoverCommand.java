@@ -1,5 +1,9 @@
 package dev.shear.cli;
 
+import dev.shear.pipeline.Files2;
+import dev.shear.pipeline.LoadedLm;
+import dev.shear.pipeline.RecoverJob;
+import dev.shear.pipeline.RecoverySpec;
 import dev.shear.recover.DynamicRecovery;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;

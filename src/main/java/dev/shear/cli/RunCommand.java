@@ -1,5 +1,7 @@
 package dev.shear.cli;
 
+import dev.shear.pipeline.Pipeline;
+import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

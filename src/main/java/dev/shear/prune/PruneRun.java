@@ -1,17 +1,18 @@
 package dev.shear.prune;
 
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
+import dev.shear.data.BatchSource;
+import dev.shear.data.TokenBatch;
 import dev.shear.lora.LoraAdapters;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
 import dev.shear.model.WidthPadding;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,20 +39,20 @@ public final class PruneRun {
      * @param model the dense model; it is modified in place (zeroed, merged), and closed by the caller
      * @param data  training batches for progressive methods and calibration (step k → micro-batches)
      */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener) {
         return run(model, set, s, data, probe, ckpt, listener, null);
     }
 
     /** @param preview for progressive methods, sees each period's selection removed before the period trains (may be null) */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
                               PeriodPreview preview) {
         return run(model, set, s, data, probe, ckpt, listener, preview, null);
     }
 
     /** @param knownKda a KDA result of this model to use instead of running one (may be null) */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
+    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
                               KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
                               PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
         long t0 = System.nanoTime();
@@ -138,7 +139,7 @@ public final class PruneRun {
         return chosen;
     }
 
-    private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
+    private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, BatchSource data,
                                       TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, schedule(s, steps), s.checkpointEvery(), s.seed(), 3);
@@ -153,7 +154,7 @@ public final class PruneRun {
         return new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
     }
 
-    private static Calibration calibrate(CausalLm model, TrainingLoop.BatchSource data, PruneSettings s, boolean gradients) {
+    private static Calibration calibrate(CausalLm model, BatchSource data, PruneSettings s, boolean gradients) {
         List<TokenBatch> batches = new ArrayList<>();
         for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));   // negative steps: calibration draws
         return Calibration.collect(model, batches, gradients);

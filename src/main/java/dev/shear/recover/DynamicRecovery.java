@@ -1,23 +1,23 @@
 package dev.shear.recover;
 
-import dev.shear.io.Corpus;
-import dev.shear.io.Packing;
-import dev.shear.io.Paragraphs;
-import dev.shear.io.SourceSpec;
-
+import dev.shear.data.BatchSource;
+import dev.shear.data.Corpus;
+import dev.shear.data.Packing;
+import dev.shear.data.Paragraphs;
+import dev.shear.data.SourceSpec;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -111,7 +111,7 @@ public final class DynamicRecovery {
             int steps = data.size() / s.batch();
             LrSchedule sched = new LrSchedule(s.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed() + round, 3);
-            TrainingLoop.BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
+            BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
             return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
         } finally {
             ad.close();     // merges into the base weights

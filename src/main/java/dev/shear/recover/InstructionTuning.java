@@ -1,20 +1,21 @@
 package dev.shear.recover;
 
+import dev.shear.data.AlpacaTemplate;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.io.Tokenizer;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

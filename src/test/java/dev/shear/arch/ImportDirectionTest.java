@@ -15,17 +15,19 @@ import org.junit.jupiter.api.Test;
 
 /** The package map of docs/architecture (style.md): dependencies run one way, and only engine names DJL. */
 class ImportDirectionTest {
-    static final Map<String, Set<String>> ALLOWED = Map.of(
-            "engine", Set.of(),
-            "model", Set.of("engine"),
-            "io", Set.of("model", "engine"),
-            "lora", Set.of("model", "engine"),
-            "graph", Set.of("lora", "model", "engine"),
-            "prune", Set.of("graph", "lora", "model", "io", "engine"),
-            "recover", Set.of("lora", "model", "io", "engine"),
-            "eval", Set.of("model", "io", "engine"),
-            "report", Set.of("prune", "recover", "eval"),
-            "plan", Set.of("lora", "model", "engine"));
+    static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+            Map.entry("engine", Set.of()),
+            Map.entry("model", Set.of("engine")),
+            Map.entry("io", Set.of("model", "engine")),
+            Map.entry("data", Set.of("io", "model", "engine")),
+            Map.entry("lora", Set.of("model", "engine")),
+            Map.entry("train", Set.of("lora", "data", "model", "engine")),
+            Map.entry("graph", Set.of("lora", "model", "engine")),
+            Map.entry("prune", Set.of("graph", "train", "lora", "data", "model", "io", "engine")),
+            Map.entry("recover", Set.of("train", "lora", "data", "model", "io", "engine")),
+            Map.entry("eval", Set.of("data", "model", "io", "engine")),
+            Map.entry("report", Set.of("prune", "recover", "eval")),
+            Map.entry("plan", Set.of("lora", "model", "engine")));
     static final Pattern IMPORT = Pattern.compile("^import (?:static )?(dev\\.shear\\.(\\w+)|ai\\.djl)\\b", Pattern.MULTILINE);
 
     @Test void packagesImportOnlyDownstream() throws IOException {
@@ -34,7 +36,7 @@ class ImportDirectionTest {
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 String pkg = root.relativize(f).getName(0).toString();
-                if (pkg.equals("cli")) continue;
+                if (pkg.equals("cli") || pkg.equals("pipeline")) continue;
                 Matcher m = IMPORT.matcher(Files.readString(f));
                 while (m.find()) {
                     if (m.group(1).equals("ai.djl")) {

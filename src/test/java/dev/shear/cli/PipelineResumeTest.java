@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shear.engine.HostTensor;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.pipeline.Json;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

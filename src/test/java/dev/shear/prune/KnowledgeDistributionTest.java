@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
-import dev.shear.lora.TokenBatch;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.List;

@@ -4,17 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.BatchSource;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class LhspgPrunerTest {
     static final ModelConfig CFG = ModelConfig.llama(32, 40, 3, 4, 2, 64, 32, true);
 
-    static TrainingLoop.BatchSource data() {
+    static BatchSource data() {
         return k -> {
             Random r = new Random(50 + k);
             int[][] rows = new int[2][17];
@@ -59,7 +60,7 @@ class LhspgPrunerTest {
             };
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps() + 2, new LrSchedule(lr, 0, 100, 1), 0, 1, 3),
-                        data(), hook, null, dev.shear.lora.Checkpointer.NONE);
+                        data(), hook, null, dev.shear.train.Checkpointer.NONE);
             }
             ad.close();
             return new Run(p, set, model.toHost());

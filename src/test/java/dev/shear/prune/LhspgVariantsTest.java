@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -35,7 +35,7 @@ class LhspgVariantsTest {
             if (preview != null) p.withPreview(preview);
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps(), new LrSchedule(1e-2, 0, 100, 1), 0, 1, 3),
-                        LhspgPrunerTest.data(), p, null, dev.shear.lora.Checkpointer.NONE);
+                        LhspgPrunerTest.data(), p, null, dev.shear.train.Checkpointer.NONE);
             }
             ad.close();
             return model.toHost();

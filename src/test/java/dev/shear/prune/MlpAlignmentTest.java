@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
-import dev.shear.lora.Checkpointer;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
 import dev.shear.model.WidthAlignment;
+import dev.shear.train.Checkpointer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

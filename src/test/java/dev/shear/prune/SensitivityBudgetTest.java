@@ -89,7 +89,7 @@ class SensitivityBudgetTest {
                 dev.shear.lora.LoraAdapters probeAdapters = dev.shear.lora.LoraAdapters.insert(model, s.lora());
                 StructureSet set = HandTable.llama(model, probeAdapters.modules().keySet());   // LoRA slices too, as PruneJob traces them
                 probeAdapters.discard();
-                PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), probe, dev.shear.lora.Checkpointer.NONE, null);
+                PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), probe, dev.shear.train.Checkpointer.NONE, null);
                 o.compact().close();
                 PruneRun.Result r = o.result();
                 assertEquals("kda", r.allocation());

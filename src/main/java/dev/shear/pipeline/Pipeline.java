@@ -1,0 +1,187 @@
+package dev.shear.pipeline;
+
+import dev.shear.data.DataPaths;
+import dev.shear.data.SourceSpec;
+import dev.shear.engine.Engine;
+import dev.shear.eval.EvalTarget;
+import dev.shear.eval.Perplexity;
+import dev.shear.eval.PerplexitySpec;
+import dev.shear.eval.PplSubset;
+import dev.shear.eval.Progress;
+import dev.shear.eval.ZeroShot;
+import dev.shear.eval.ZeroShotResult;
+import dev.shear.eval.ZeroShotSpec;
+import dev.shear.eval.ZeroShotTask;
+import dev.shear.graph.DependencyGraph;
+import dev.shear.io.AtomicFiles;
+import dev.shear.lora.LoraConfig;
+import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.Method;
+import dev.shear.prune.PruneRun;
+import dev.shear.prune.PruneSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * graph → (KDA +) prune → recover → evaluate → report, each stage leaving its output and a done
+ * marker in the run folder, so --resume skips finished stages and continues long ones from checkpoints.
+ */
+public final class Pipeline {
+    private final PipelineConfig cfg;
+    private final Path dir;
+    private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+
+    public Pipeline(PipelineConfig cfg) {
+        this.cfg = cfg;
+        this.dir = Path.of(cfg.output());
+    }
+
+    public Path run(boolean resume) {
+        if (!resume && Files.exists(dir.resolve("config.resolved.yaml")))
+            throw new IllegalArgumentException(dir + ": already holds a run; use --resume to continue it or choose another output");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(dir + ": cannot create (" + e.getMessage() + ")");
+        }
+        writeConfig();
+        Path model = cfg.model() == null ? DataPaths.stories260K() : Path.of(cfg.model());
+        stage("graph", () -> graph(model));
+        stage("prune", () -> prune(model));
+        stage("recover", () -> recover(model));
+        stage("evaluate", () -> evaluate(model));
+        stage("report", () -> PipelineReport.write(dir, cfg, model, stageSeconds));
+        return dir.resolve("report.html");
+    }
+
+    private void stage(String name, Runnable body) {
+        Path marker = dir.resolve("stage-" + name + ".done");
+        if (Files.exists(marker)) {
+            stageSeconds.put(name, readSeconds(marker));
+            log(name + ": done earlier, skipped");
+            return;
+        }
+        long t0 = System.nanoTime();
+        body.run();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        stageSeconds.put(name, secs);
+        AtomicFiles.writeString(marker, Json.string(Map.of("stage", name, "seconds", secs)));
+        log(String.format("%s: finished in %.1f s", name, secs));
+    }
+
+    private void graph(Path model) {
+        try (LoadedLm lm = LoadedLm.open(model, null)) {
+            dev.shear.lora.LoraAdapters.insert(lm.model(), LoraConfig.paperDefaults(cfg.seed()));
+            var report = DependencyGraph.trace(lm.model()).report();
+            AtomicFiles.writeString(dir.resolve("graph.json"), report.toJson());
+            long prunable = DependencyGraph.trace(lm.model()).prunableGroups().size();
+            log("graph: " + prunable + " prunable node groups, " + report.table().lines().count() + " groups in all");
+        }
+    }
+
+    private void prune(Path model) {
+        PipelineConfig.Prune p = cfg.prune();
+        Method m = Method.parse(p.method());
+        LhspgSettings l = new LhspgSettings(p.warmup(), p.periods(), p.periodLength(), 0.0,
+                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(p.lrShape()));
+        PruneJob.PruneData data = PruneJob.PruneData.of(PruneJob.DataKind.parse(p.data()),
+                cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
+        PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
+                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment(),
+                dev.shear.prune.Allocation.parse(p.allocation(), m, !p.kdaRatios().isEmpty()));
+        Engine.seed(cfg.seed());
+        try (LoadedLm lm = LoadedLm.open(model, null)) {
+            PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),
+                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), false).result();
+            log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
+                    100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));
+        }
+        Files2.deleteTree(dir.resolve("pruned.ckpt"));
+    }
+
+    private void recover(Path model) {
+        Path specFile = cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec());
+        RecoverySpec spec = RecoverySpec.load(specFile);
+        RecoverySpec.Pretrain p = spec.pretrain();
+        RecoverySpec.Pretrain over = new RecoverySpec.Pretrain(p.sources(), p.minTokens(),
+                cfg.recovery().rounds() == null ? p.rounds() : cfg.recovery().rounds(),
+                cfg.recovery().stepsPerRound() == null ? p.stepsPerRound() : cfg.recovery().stepsPerRound(),
+                p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
+        spec = new RecoverySpec(over, spec.instruction(), spec.lora(),
+                cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery());
+        Engine.seed(cfg.seed());
+        try (LoadedLm pruned = LoadedLm.open(dir.resolve("pruned"), null); LoadedLm ref = LoadedLm.open(model, null)) {
+            RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"));
+            log("recover: " + r.pretrain().rounds().size() + " rounds, " + r.pretrain().stopReason());
+        }
+        Files2.deleteTree(dir.resolve("recovered.ckpt"));
+    }
+
+    private void evaluate(Path model) {
+        Map<String, Object> all = new LinkedHashMap<>();
+        Map<String, Path> models = new LinkedHashMap<>();
+        models.put("original", model);
+        models.put("pruned", dir.resolve("pruned"));
+        models.put("recovered", dir.resolve("recovered"));
+        for (Map.Entry<String, Path> e : models.entrySet()) all.put(e.getKey(), evaluateOne(e.getValue()));
+        Json.write(dir.resolve("eval-report.json"), all);
+    }
+
+    /** The numbers the report quotes; `./shear eval` on the saved model gives the same ones. */
+    public Map<String, Object> evaluateOne(Path model) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (LoadedLm lm = LoadedLm.open(model, null)) {
+            EvalTarget t = new EvalTarget(lm.model(), lm.tokenizer(), lm.sha256());
+            out.put("params", lm.model().numParams());
+            out.put("sha256", lm.sha256());
+            Map<String, Object> ppl = new LinkedHashMap<>();
+            for (String ds : cfg.evaluation().ppl()) {
+                if (ds.equals("tinystories"))
+                    ppl.put("tinystories", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), Progress.NONE));
+                else ppl.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), cfg.evaluation().pplTokens(), Progress.NONE));
+            }
+            out.put("perplexity", ppl);
+            List<ZeroShotTask> tasks = new ArrayList<>();
+            for (String s : cfg.evaluation().zeroshotTasks()) tasks.add(ZeroShotTask.parse(s));
+            if (!tasks.isEmpty()) {
+                ZeroShotResult z;
+                try (dev.shear.cli.Progress bar = new dev.shear.cli.Progress("zero-shot " + model.getFileName(), 1)) {
+                    z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), (d, n) -> bar.update(d, n));
+                }
+                out.put("zeroshot", z);
+            }
+        }
+        return out;
+    }
+
+    private void writeConfig() {
+        try {
+            AtomicFiles.writeString(dir.resolve("config.resolved.yaml"), RecoverySpec.YAML.writeValueAsString(cfg));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private double readSeconds(Path marker) {
+        try {
+            return ((Number) Json.MAPPER.readValue(Files.readString(marker), Map.class).get("seconds")).doubleValue();
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
+    public void log(String line) {
+        System.err.println("shear: " + line);
+        try {
+            Files.writeString(dir.resolve("shear.log"), java.time.Instant.now() + " " + line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // the log is a convenience; the run goes on without it
+        }
+    }
+}

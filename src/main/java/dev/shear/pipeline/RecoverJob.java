@@ -1,0 +1,75 @@
+package dev.shear.pipeline;
+
+import dev.shear.cli.Progress;
+import dev.shear.data.AlpacaTemplate;
+import dev.shear.data.Corpus;
+import dev.shear.data.SourceSpec;
+import dev.shear.io.LoadedModel;
+import dev.shear.io.ModelFolder;
+import dev.shear.recover.DynamicRecovery;
+import dev.shear.recover.InstructionTuning;
+import dev.shear.recover.RecoverySettings;
+import dev.shear.report.Plots;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.TrainingLoop;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Dynamic recovery (and the optional instruction stage) of a pruned model against its original. */
+public final class RecoverJob {
+    private RecoverJob() {}
+
+    public record Report(RecoverySettings settings, List<String> sources, DynamicRecovery.Report pretrain, InstructionTuning.Report instruction) {}
+
+    public static Report run(LoadedLm pruned, LoadedLm reference, RecoverySpec spec, Path specFile, long seed, Path out, Path ckptDir) {
+        RecoverySettings s = spec.settings(seed);
+        List<Corpus> sources = new ArrayList<>();
+        for (SourceSpec src : spec.sources(specFile)) sources.add(Corpus.load(src, pruned.tokenizer(), s.minTokens()));
+        Map<String, Double> ref = DynamicRecovery.measure(reference.model(), sources, s);
+        DynamicRecovery.RoundStore store = new DynamicRecovery.RoundStore() {
+            @Override public Checkpointer loop(int round) { return new FileCheckpointer(ckptDir.resolve("round-" + round), 2); }
+            @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2); }
+        };
+        DynamicRecovery.Report pre;
+        try (Progress bar = new Progress("recover", (long) s.rounds() * s.stepsPerRound())) {
+            long[] offset = {0};
+            TrainingLoop.Listener l = bar.listener();
+            pre = DynamicRecovery.run(pruned.model(), sources, ref, s, store, (step, total, r) -> {
+                l.onStep(offset[0] + step, (long) s.rounds() * s.stepsPerRound(), r);
+                if (step == total) offset[0] += total;
+            });
+        }
+        InstructionTuning.Report inst = null;
+        if (spec.instruction() != null && spec.instruction().enabled()) {
+            var examples = AlpacaTemplate.read(RecoverySpec.resolve(specFile, spec.instruction().path()));
+            try (Progress bar = new Progress("instruction", spec.instruction().steps())) {
+                inst = InstructionTuning.run(pruned.model(), pruned.tokenizer(), examples, spec.instructionSettings(seed),
+                        new FileCheckpointer(ckptDir.resolve("instruction"), 2), bar.listener());
+            }
+        }
+        ModelFolder.save(new LoadedModel(pruned.model().config(), pruned.model().toHost(), null), pruned.tokenizer(), out);
+        Report r = new Report(s, sources.stream().map(Corpus::name).toList(), pre, inst);
+        Json.write(out.resolve("recover-report.json"), r);
+        plots(r, out);
+        return r;
+    }
+
+    public static void plots(Report r, Path out) {
+        List<Double> losses = new ArrayList<>();
+        for (DynamicRecovery.RoundLog l : r.pretrain().rounds()) losses.addAll(l.losses());
+        Plots.lines(out.resolve("recover-loss.png"), "Recovery training loss", "step", "loss",
+                Map.of("loss", losses.stream().mapToDouble(Double::doubleValue).toArray()), false);
+        Map<String, double[]> ppl = new LinkedHashMap<>();
+        List<DynamicRecovery.RoundLog> rounds = r.pretrain().rounds();
+        for (String src : r.sources()) {
+            double[] v = new double[rounds.size() + 1];
+            if (!rounds.isEmpty()) v[0] = rounds.get(0).pplBefore().get(src);
+            for (int i = 0; i < rounds.size(); i++) v[i + 1] = rounds.get(i).pplAfter().get(src);
+            ppl.put(src, v);
+        }
+        Plots.lines(out.resolve("recover-ppl.png"), "Validation perplexity per source (1 = before recovery)", "round", "perplexity", ppl, true);
+    }
+}
