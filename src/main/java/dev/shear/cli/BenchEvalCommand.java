@@ -1,10 +1,10 @@
 package dev.shear.cli;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.eval.EvalBench;
 import dev.shear.eval.EvalBenchResult;
 import dev.shear.eval.EvalTarget;
-import dev.shear.eval.Progress;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;

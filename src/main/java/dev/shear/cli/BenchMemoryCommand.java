@@ -67,7 +67,7 @@ final class BenchMemoryCommand implements Runnable {
         System.out.printf("VmHWM after engine start  %9.1f MiB%n", start);
         if (phase.equals("baseline")) return;
         ModelConfig cfg = choice.config();
-        try (CausalLm model = modelOptions.configure(load(cfg))) {
+        try (CausalLm model = modelOptions.options().configure(load(cfg))) {
             double loaded = Bench.peakRssMib();
             System.out.printf("VmHWM after load          %9.1f MiB  (%d parameters, base %s)%n", loaded, model.numParams(), model.dtype());
             switch (phase) {

@@ -2,6 +2,7 @@ package dev.shear.cli;
 
 import dev.shear.data.AlpacaTemplate;
 import dev.shear.data.DataPaths;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.pipeline.PruneJob;
@@ -79,7 +80,7 @@ final class BenchRecoveryCommand implements Runnable {
         if (instruction > 0) {
             var settings = new InstructionTuning.Settings(instruction, batch, seq, lr, 5, 25, 2, 100,
                     new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed + 101), seed);
-            instructionRun = InstructionTuning.run(c, bench.tok, alpaca, settings, Checkpointer.NONE, null).losses().size();
+            instructionRun = InstructionTuning.run(c, bench.tok, alpaca, settings, Checkpointer.NONE, Progress.NONE).losses().size();
         }
         return QualityBench.key("pretrain_steps", pretrain / rounds * rounds, "instruction_steps", instructionRun,
                 "budget_steps", steps, "batch", batch, "seq", seq);

@@ -4,6 +4,7 @@ import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
 import dev.shear.engine.Bench;
 import dev.shear.engine.Engine;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.pipeline.DefaultData;
@@ -88,20 +89,22 @@ final class BenchSoakCommand implements Runnable {
      * Prints a table row at step 1 and every `every` steps: RSS and the committed Java heap now (to tell
      * native growth from the heap expanding), step times and loss since the last row.
      */
-    private final class Sampler implements TrainingLoop.Listener {
+    private final class Sampler implements Progress {
         final List<Long> steps = new ArrayList<>();
         final List<Double> rss = new ArrayList<>();
         long last = System.nanoTime();
         double sumSecs, maxSecs, sumLoss;
         int n;
 
-        @Override public void onStep(long step, long total, dev.shear.train.TrainStep.Result r) {
+        @Override public void step(long done, long total) {}
+
+        @Override public void trained(long step, long total, double loss, long tokens) {
             long now = System.nanoTime();
             double secs = (now - last) / 1e9;
             last = now;
             sumSecs += secs;
             maxSecs = Math.max(maxSecs, secs);
-            sumLoss += r.loss();
+            sumLoss += loss;
             n++;
             if (step != 1 && step % every != 0) return;
             double mib = Bench.rssMib();

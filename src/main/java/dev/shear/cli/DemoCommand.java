@@ -20,7 +20,7 @@ final class DemoCommand implements Runnable {
         boolean resume = Files.exists(out.resolve("config.resolved.yaml")) && !Files.exists(out.resolve("stage-report.done"));
         if (!resume) Files2.deleteTree(out);
         common.apply();
-        Path report = new Pipeline(cfg).run(resume);
+        Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");
     }
 }

@@ -47,9 +47,9 @@ final class EvalCommand implements Runnable {
             common.apply();
             PerplexityProtocol p = PerplexityProtocol.parse(protocol);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions); Progress bar = new Progress("ppl " + dataset, 1)) {
-                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.update(done, total))
-                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.update(done, total));
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset, 1)) {
+                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, bar)
+                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, bar);
                 bar.close();
                 System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
                         r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
@@ -77,10 +77,10 @@ final class EvalCommand implements Runnable {
                 for (String s : tasks) t.add(ZeroShotTask.parse(s));
                 spec = spec.withTasks(t);
             }
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
                 ZeroShotResult r;
-                try (Progress bar = new Progress("zero-shot", 1)) {
-                    r = ZeroShot.evaluate(target(lm), spec, (done, total) -> bar.update(done, total));
+                try (ConsoleProgress bar = ConsoleProgress.bar("zero-shot", 1)) {
+                    r = ZeroShot.evaluate(target(lm), spec, bar);
                 }
                 System.out.println(table(r));
                 if (json != null) Json.write(json, r);

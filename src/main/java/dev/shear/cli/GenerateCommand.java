@@ -21,7 +21,7 @@ final class GenerateCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
             int[] ids = lm.tokenizer().encode(prompt, true, false);
             Sampler sampler = Sampler.nucleus(temperature, topP, common.seed);
             int eos = lm.tokenizer().eosId();

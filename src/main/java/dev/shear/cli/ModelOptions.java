@@ -1,7 +1,7 @@
 package dev.shear.cli;
 
 import dev.shear.engine.DType;
-import dev.shear.model.CausalLm;
+import dev.shear.pipeline.LoadedLm;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * How a command builds its model: base precision and activation checkpointing. A mixin for the
  * commands that compute (prune, recover, eval, generate, bench memory); {@link LoadedLm#open} applies it.
  */
-public final class ModelOptions {
+final class ModelOptions {
     @Option(names = "--base-dtype", defaultValue = "fp32", paramLabel = "fp32|fp16",
             description = "How frozen base weights are held (default: ${DEFAULT-VALUE}); LoRA, optimizer state, activations and the loss stay fp32.")
     String baseDtype;
@@ -19,7 +19,7 @@ public final class ModelOptions {
     boolean checkpointActivations;
 
     /** The dtype base weights are loaded in. */
-    public DType baseDtype() {
+    DType baseDtype() {
         return switch (baseDtype.toLowerCase(Locale.ROOT)) {
             case "fp32", "f32", "float32" -> DType.F32;
             case "fp16", "f16", "float16" -> DType.F16;
@@ -29,9 +29,6 @@ public final class ModelOptions {
         };
     }
 
-    /** Applies the model-level flags (activation checkpointing) to a freshly built model. */
-    public CausalLm configure(CausalLm model) {
-        model.setCheckpointActivations(checkpointActivations);
-        return model;
-    }
+    /** The options as {@link LoadedLm#open} takes them. */
+    LoadedLm.Options options() { return new LoadedLm.Options(baseDtype(), checkpointActivations); }
 }

@@ -78,8 +78,8 @@ final class PruneCommand implements Runnable {
         Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
         if (!resume) Files2.deleteTree(ckptDir);
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
-            PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, false).result();
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
+            PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, ConsoleProgress.root()).result();
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
             if (r.alignment() != null) {

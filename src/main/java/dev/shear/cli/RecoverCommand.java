@@ -26,8 +26,8 @@ final class RecoverCommand implements Runnable {
         RecoverySpec s = RecoverySpec.load(spec);
         Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
         if (!resume) Files2.deleteTree(ckpt);
-        try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions); LoadedLm ref = LoadedLm.open(reference, null, modelOptions)) {
-            RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt);
+        try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions.options()); LoadedLm ref = LoadedLm.open(reference, null, modelOptions.options())) {
+            RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt, ConsoleProgress.root());
             for (DynamicRecovery.RoundLog l : r.pretrain().rounds())
                 System.out.printf("round %d: weights %s, ppl %s -> %s%n", l.round(), fmt(l.weights()), fmt(l.pplBefore()), fmt(l.pplAfter()));
             System.out.println(r.pretrain().stopReason() + "; model, recover-report.json and plots in " + out);

@@ -20,7 +20,7 @@ final class RunCommand implements Runnable {
         if (out != null) cfg = cfg.withOutput(out);
         common.seed = cfg.seed();
         common.apply();
-        Path report = new Pipeline(cfg).run(resume);
+        Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");
     }
 }

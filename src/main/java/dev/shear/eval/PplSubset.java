@@ -1,5 +1,6 @@
 package dev.shear.eval;
 
+import dev.shear.engine.Progress;
 
 /** A stream protocol over the first N tokens of a dataset: a fixed, cheaper slice for repeated measurements. */
 public final class PplSubset {

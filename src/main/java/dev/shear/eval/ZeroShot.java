@@ -2,6 +2,7 @@ package dev.shear.eval;
 
 import dev.shear.data.StoredItem;
 import dev.shear.data.TaskFile;
+import dev.shear.engine.Progress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,13 +1,12 @@
 package dev.shear.pipeline;
 
 import dev.shear.data.DataPaths;
-import dev.shear.data.SourceSpec;
 import dev.shear.engine.Engine;
+import dev.shear.engine.Progress;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexitySpec;
 import dev.shear.eval.PplSubset;
-import dev.shear.eval.Progress;
 import dev.shear.eval.ZeroShot;
 import dev.shear.eval.ZeroShotResult;
 import dev.shear.eval.ZeroShotSpec;
@@ -36,9 +35,12 @@ public final class Pipeline {
     private final PipelineConfig cfg;
     private final Path dir;
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+    private final Progress progress;
 
-    public Pipeline(PipelineConfig cfg) {
+    /** @param progress where the long stages report (one task per stage and model) */
+    public Pipeline(PipelineConfig cfg, Progress progress) {
         this.cfg = cfg;
+        this.progress = progress;
         this.dir = Path.of(cfg.output());
     }
 
@@ -98,7 +100,7 @@ public final class Pipeline {
         Engine.seed(cfg.seed());
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),
-                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), false).result();
+                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), progress).result();
             log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
                     100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));
         }
@@ -117,7 +119,8 @@ public final class Pipeline {
                 cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery());
         Engine.seed(cfg.seed());
         try (LoadedLm pruned = LoadedLm.open(dir.resolve("pruned"), null); LoadedLm ref = LoadedLm.open(model, null)) {
-            RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"));
+            RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"),
+                    progress);
             log("recover: " + r.pretrain().rounds().size() + " rounds, " + r.pretrain().stopReason());
         }
         Files2.deleteTree(dir.resolve("recovered.ckpt"));
@@ -151,8 +154,8 @@ public final class Pipeline {
             for (String s : cfg.evaluation().zeroshotTasks()) tasks.add(ZeroShotTask.parse(s));
             if (!tasks.isEmpty()) {
                 ZeroShotResult z;
-                try (dev.shear.cli.Progress bar = new dev.shear.cli.Progress("zero-shot " + model.getFileName(), 1)) {
-                    z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), (d, n) -> bar.update(d, n));
+                try (Progress bar = progress.task("zero-shot " + model.getFileName(), 1)) {
+                    z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), bar);
                 }
                 out.put("zeroshot", z);
             }

@@ -1,11 +1,10 @@
 package dev.shear.pipeline;
 
-import dev.shear.cli.Progress;
 import dev.shear.data.BatchSource;
 import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
 import dev.shear.data.SourceSpec;
-import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.graph.DependencyGraph;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
@@ -18,11 +17,9 @@ import dev.shear.prune.PruneSettings;
 import dev.shear.prune.StructureSet;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
-import dev.shear.train.TrainingLoop;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** Prune a loaded model with one method and save the compact model with its report. */
 public final class PruneJob {
@@ -61,7 +58,7 @@ public final class PruneJob {
         }
     }
 
-    public static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, boolean quiet) {
+    public static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, Progress progress) {
         Tokenizer tok = lm.tokenizer();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
@@ -75,9 +72,10 @@ public final class PruneJob {
         int ctx = lm.model().config().maxSeqLen();
         StructureSet set = structures(lm.model(), s);
         PruneRun.Outcome o;
-        try (Progress bar = new Progress("prune " + s.method().cliName(), s.method().progressive() ? s.trainSteps() : 1)) {
-            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, quiet ? null : bar.listener(), dynamic);
-            bar.stepTo(s.method().progressive() ? s.trainSteps() : 1);
+        long total = s.method().progressive() ? s.trainSteps() : 1;
+        try (Progress bar = progress.task("prune " + s.method().cliName(), total)) {
+            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, bar, dynamic);
+            bar.step(total, total);
         }
         try (CausalLm compact = o.compact()) {
             ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);

@@ -7,6 +7,7 @@ import dev.shear.data.DataPaths;
 import dev.shear.data.SourceSpec;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexitySpec;
@@ -27,7 +28,6 @@ import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
-import dev.shear.train.TrainingLoop;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * What the quality benchmarks share: stories260K and its tokenizer, the default recovery mixture
@@ -88,8 +87,8 @@ public final class QualityBench {
         };
         try (CausalLm model = fresh()) {
             StructureSet traced = PruneJob.structures(model, s);
-            if (kda == null) kda = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, null);
-            PruneRun.Outcome o = PruneRun.run(model, traced, s, batches, probe, Checkpointer.NONE, null, dynamic, kda);
+            if (kda == null) kda = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, Progress.NONE);
+            PruneRun.Outcome o = PruneRun.run(model, traced, s, batches, probe, Checkpointer.NONE, Progress.NONE, dynamic, kda);
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }
@@ -114,7 +113,7 @@ public final class QualityBench {
             @Override public Checkpointer loop(int round) { return Checkpointer.NONE; }
             @Override public Checkpointer rounds() { return Checkpointer.NONE; }
         };
-        DynamicRecovery.run(model, recoverySources, referencePpl, s, none, null);
+        DynamicRecovery.run(model, recoverySources, referencePpl, s, none, Progress.NONE);
     }
 
     public static RecoverySettings recovery(int rounds, int stepsPerRound, int batch, int seq, double lr, long seed, boolean dynamic) {
@@ -165,9 +164,9 @@ public final class QualityBench {
         r.putAll(extra);
         r.put("params", m.numParams());
         r.put("achieved_ratio", 1.0 - (double) m.numParams() / original.weights().values().stream().mapToLong(HostTensor::numel).sum());
-        r.put("tinystories_val", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.TRAIN_END, DefaultData.VALIDATION_END), dev.shear.eval.Progress.NONE).ppl());
-        r.put("tinystories_heldout", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), dev.shear.eval.Progress.NONE).ppl());
-        for (String ds : List.of("wikitext2", "ptb")) r.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), pplTokens, dev.shear.eval.Progress.NONE).ppl());
+        r.put("tinystories_val", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.TRAIN_END, DefaultData.VALIDATION_END), dev.shear.engine.Progress.NONE).ppl());
+        r.put("tinystories_heldout", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), dev.shear.engine.Progress.NONE).ppl());
+        for (String ds : List.of("wikitext2", "ptb")) r.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), pplTokens, dev.shear.engine.Progress.NONE).ppl());
         return r;
     }
 

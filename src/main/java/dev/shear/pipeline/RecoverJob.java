@@ -1,9 +1,9 @@
 package dev.shear.pipeline;
 
-import dev.shear.cli.Progress;
 import dev.shear.data.AlpacaTemplate;
 import dev.shear.data.Corpus;
 import dev.shear.data.SourceSpec;
+import dev.shear.engine.Progress;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.recover.DynamicRecovery;
@@ -11,7 +11,6 @@ import dev.shear.recover.InstructionTuning;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.report.Plots;
 import dev.shear.train.Checkpointer;
-import dev.shear.train.TrainingLoop;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,7 +23,8 @@ public final class RecoverJob {
 
     public record Report(RecoverySettings settings, List<String> sources, DynamicRecovery.Report pretrain, InstructionTuning.Report instruction) {}
 
-    public static Report run(LoadedLm pruned, LoadedLm reference, RecoverySpec spec, Path specFile, long seed, Path out, Path ckptDir) {
+    public static Report run(LoadedLm pruned, LoadedLm reference, RecoverySpec spec, Path specFile, long seed, Path out, Path ckptDir,
+                             Progress progress) {
         RecoverySettings s = spec.settings(seed);
         List<Corpus> sources = new ArrayList<>();
         for (SourceSpec src : spec.sources(specFile)) sources.add(Corpus.load(src, pruned.tokenizer(), s.minTokens()));
@@ -34,20 +34,15 @@ public final class RecoverJob {
             @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2); }
         };
         DynamicRecovery.Report pre;
-        try (Progress bar = new Progress("recover", (long) s.rounds() * s.stepsPerRound())) {
-            long[] offset = {0};
-            TrainingLoop.Listener l = bar.listener();
-            pre = DynamicRecovery.run(pruned.model(), sources, ref, s, store, (step, total, r) -> {
-                l.onStep(offset[0] + step, (long) s.rounds() * s.stepsPerRound(), r);
-                if (step == total) offset[0] += total;
-            });
+        try (Progress bar = progress.task("recover", (long) s.rounds() * s.stepsPerRound())) {
+            pre = DynamicRecovery.run(pruned.model(), sources, ref, s, store, bar);
         }
         InstructionTuning.Report inst = null;
         if (spec.instruction() != null && spec.instruction().enabled()) {
             var examples = AlpacaTemplate.read(RecoverySpec.resolve(specFile, spec.instruction().path()));
-            try (Progress bar = new Progress("instruction", spec.instruction().steps())) {
+            try (Progress bar = progress.task("instruction", spec.instruction().steps())) {
                 inst = InstructionTuning.run(pruned.model(), pruned.tokenizer(), examples, spec.instructionSettings(seed),
-                        new FileCheckpointer(ckptDir.resolve("instruction"), 2), bar.listener());
+                        new FileCheckpointer(ckptDir.resolve("instruction"), 2), bar);
             }
         }
         ModelFolder.save(new LoadedModel(pruned.model().config(), pruned.model().toHost(), null), pruned.tokenizer(), out);

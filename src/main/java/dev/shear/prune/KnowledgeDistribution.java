@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,13 +30,14 @@ public final class KnowledgeDistribution {
     }
 
     public static Result analyse(CausalLm model, StructureSet set, List<Double> ratios, double gammaU, Probe probe,
-                                 java.util.function.IntConsumer progress) {
+                                 Progress progress) {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
         List<Row> rows = new ArrayList<>();
         MagnitudeSaliency proxy = new MagnitudeSaliency();
         ScoringContext ctx = new ScoringContext(set, model, null, null);
         int done = 0;
+        long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
         for (int g = 0; g < set.groups().size(); g++) {
             PrunableGroup pg = set.groups().get(g);
             if (!pg.prunable()) continue;
@@ -49,7 +51,7 @@ public final class KnowledgeDistribution {
                 double v = Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model));
                 ppl.add(v);
                 dev += Math.abs(v - base) / base / ratios.size();
-                if (progress != null) progress.accept(++done);
+                progress.step(++done, total);
             }
             rows.add(new Row(g, pg.id(), pg.cluster(), pg.layer(), ppl, dev, false));
         }

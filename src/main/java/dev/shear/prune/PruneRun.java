@@ -2,6 +2,7 @@ package dev.shear.prune;
 
 import dev.shear.data.BatchSource;
 import dev.shear.data.TokenBatch;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
@@ -40,26 +41,26 @@ public final class PruneRun {
      * @param data  training batches for progressive methods and calibration (step k → micro-batches)
      */
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener) {
-        return run(model, set, s, data, probe, ckpt, listener, null);
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, Progress progress) {
+        return run(model, set, s, data, probe, ckpt, progress, null);
     }
 
     /** @param preview for progressive methods, sees each period's selection removed before the period trains (may be null) */
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, Progress progress,
                               PeriodPreview preview) {
-        return run(model, set, s, data, probe, ckpt, listener, preview, null);
+        return run(model, set, s, data, probe, ckpt, progress, preview, null);
     }
 
     /** @param knownKda a KDA result of this model to use instead of running one (may be null) */
     public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
+                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, Progress progress,
                               PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
         long t0 = System.nanoTime();
         List<LayerWidths> before = model.config().layers();
         KnowledgeDistribution.Result kda = knownKda;
         if (kda == null && !s.kdaRatios().isEmpty() && (s.gammaU() > 0 || s.allocation() == Allocation.KDA))
-            kda = KnowledgeDistribution.analyse(model, set, s.kdaRatios(), s.gammaU(), probe, null);
+            kda = KnowledgeDistribution.analyse(model, set, s.kdaRatios(), s.gammaU(), probe, Progress.NONE);
         if (kda != null) set = set.withUnprunable(kda.unprunableGroups());
         if (s.allocation() == Allocation.KDA && kda == null)
             throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
@@ -75,7 +76,7 @@ public final class PruneRun {
             if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
             if (preview != null) pruner.withPreview(preview);
             if (!plan.quotas().isEmpty()) pruner.withQuotas(plan.quotas());
-            trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
+            trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, progress);
             periods = pruner.log();
             steps = s.trainSteps();
             ad.close();
@@ -83,7 +84,7 @@ public final class PruneRun {
             LoraAdapters ad = null;
             if (s.method() == Method.LORASHEAR_ONESHOT) {
                 ad = LoraAdapters.insert(model, s.lora());
-                trained = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, listener);
+                trained = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, progress);
                 steps = s.lhspg().warmupSteps();
             }
             Calibration calib = s.method().needsCalibration() ? calibrate(model, data, s, s.method() == Method.LLM_PRUNER || s.method() == Method.LLM_PRUNER_VECTOR) : null;
@@ -140,10 +141,10 @@ public final class PruneRun {
     }
 
     private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, BatchSource data,
-                                      TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
+                                      TrainingLoop.StepHook hook, Checkpointer ckpt, Progress progress) {
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, schedule(s, steps), s.checkpointEvery(), s.seed(), 3);
-            return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt);
+            return TrainingLoop.run(ad, opt, ts, data, hook, progress, ckpt);
         }
     }
 

@@ -3,11 +3,10 @@ package dev.shear.recover;
 import dev.shear.data.BatchSource;
 import dev.shear.data.Corpus;
 import dev.shear.data.Packing;
-import dev.shear.data.Paragraphs;
-import dev.shear.data.SourceSpec;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.function.Function;
 
 /**
  * Dynamic knowledge recovery (LoRAShear Algorithm 5, pretraining stage): each round measures how
@@ -51,7 +49,7 @@ public final class DynamicRecovery {
      * @param referencePpl the original model's perplexity on each source's validation split
      */
     public static Report run(CausalLm model, List<Corpus> sources, Map<String, Double> referencePpl,
-                             RecoverySettings s, RoundStore store, TrainingLoop.Listener listener) {
+                             RecoverySettings s, RoundStore store, Progress progress) {
         long t0 = System.nanoTime();
         List<RoundLog> logs = new ArrayList<>();
         int first = restoreRounds(model, store, logs);
@@ -70,7 +68,7 @@ public final class DynamicRecovery {
             double[] w = s.dynamic() ? MixtureWeights.compute(d, s.tau(), s.floor()) : uniform(d.length);
             int[] rows = Packing.allocate(w, s.stepsPerRound() * s.batch());
             List<int[]> data = sample(sources, rows, s, r);
-            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), listener);
+            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), progress.offset((long) r * s.stepsPerRound(), (long) s.rounds() * s.stepsPerRound()));
             tokens += (long) data.size() * s.seqLen();
             Map<String, Double> after = measure(model, sources, s);
             double gain = meanImprovement(before, after);
@@ -104,7 +102,7 @@ public final class DynamicRecovery {
     }
 
     private static TrainingLoop.Summary train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
-                                      Checkpointer ckpt, TrainingLoop.Listener listener) {
+                                      Checkpointer ckpt, Progress progress) {
         LoraConfig lc = new LoraConfig(s.lora().targets(), s.lora().rank(), s.lora().alpha(), s.lora().dropout(), s.seed() + round);
         LoraAdapters ad = LoraAdapters.insert(model, lc);
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
@@ -112,7 +110,7 @@ public final class DynamicRecovery {
             LrSchedule sched = new LrSchedule(s.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
             TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed() + round, 3);
             BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
-            return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
+            return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, progress, ckpt);
         } finally {
             ad.close();     // merges into the base weights
         }

@@ -5,8 +5,8 @@ import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
-import dev.shear.engine.Tensor;
 import dev.shear.io.Tokenizer;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
@@ -35,7 +35,7 @@ public final class InstructionTuning {
                          List<TrainingLoop.Event> events) {}
 
     public static Report run(CausalLm model, Tokenizer tok, List<AlpacaTemplate.Example> examples, Settings s,
-                             Checkpointer ckpt, TrainingLoop.Listener listener) {
+                             Checkpointer ckpt, Progress progress) {
         long t0 = System.nanoTime();
         List<AlpacaTemplate.Encoded> all = new ArrayList<>();
         for (AlpacaTemplate.Example e : examples) {
@@ -50,7 +50,7 @@ public final class InstructionTuning {
         EarlyStop stop = new EarlyStop(model, ad, val, s);
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             TrainingLoop.Settings ts = new TrainingLoop.Settings(s.steps(), new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), 0.1), 0, s.seed(), 3);
-            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, k -> List.of(batchAt(train, k, s)), stop, listener, ckpt);
+            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, k -> List.of(batchAt(train, k, s)), stop, progress, ckpt);
             ad.load(stop.bestState);
             ad.close();
             return new Report(sum.losses(), stop.valLosses, stop.bestStep, stop.stopped, (System.nanoTime() - t0) / 1e9, sum.events());

@@ -4,6 +4,7 @@ import dev.shear.data.BatchSource;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
@@ -51,8 +52,6 @@ public final class TrainingLoop {
         default void restoreTensors(Map<String, HostTensor> tensors) {}
     }
 
-    public interface Listener { void onStep(long step, long total, TrainStep.Result result); }
-
     /** A hook that does nothing and never stops the run. */
     public static final StepHook NO_HOOK = k -> true;
 
@@ -62,7 +61,7 @@ public final class TrainingLoop {
     public record Summary(List<Double> losses, long tokens, double seconds, List<Event> events, long resumedFrom) {}
 
     public static Summary run(LoraAdapters ad, AdamW opt, Settings s, BatchSource data, StepHook hook,
-                              Listener listener, Checkpointer ckpt) {
+                              Progress progress, Checkpointer ckpt) {
         List<Double> losses = new ArrayList<>();
         List<Event> events = new ArrayList<>();
         long start = resume(ad, opt, hook, ckpt, losses, events);
@@ -95,7 +94,7 @@ public final class TrainingLoop {
             bad = 0;
             boolean go = hook.afterStep(k);
             losses.add(r.loss());
-            if (listener != null) listener.onStep(k + 1, s.steps(), r);
+            progress.trained(k + 1, s.steps(), r.loss(), r.tokens());
             if (s.checkpointEvery() > 0 && (k + 1) % s.checkpointEvery() == 0) save(ad, opt, hook, ckpt, k + 1, losses, events);
             if (!go) {
                 events.add(new Event(k, "stop", "stopped by hook"));

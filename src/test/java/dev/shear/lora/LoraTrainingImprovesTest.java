@@ -9,6 +9,7 @@ import dev.shear.data.Packing;
 import dev.shear.data.SourceSpec;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
@@ -42,7 +43,7 @@ class LoraTrainingImprovesTest {
                     return List.of(TokenBatch.causal(rows));
                 };
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(200, new LrSchedule(2e-3, 10, 200, 0.1), 0, 3, 3),
-                        src, TrainingLoop.NO_HOOK, null, Checkpointer.NONE);
+                        src, TrainingLoop.NO_HOOK, Progress.NONE, Checkpointer.NONE);
             }
             ad.close();
             double after = Validation.ppl(model, eval, 512, 16);

@@ -8,6 +8,7 @@ import dev.shear.data.BatchSource;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
@@ -60,7 +61,7 @@ class LhspgPrunerTest {
             };
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps() + 2, new LrSchedule(lr, 0, 100, 1), 0, 1, 3),
-                        data(), hook, null, dev.shear.train.Checkpointer.NONE);
+                        data(), hook, Progress.NONE, dev.shear.train.Checkpointer.NONE);
             }
             ad.close();
             return new Run(p, set, model.toHost());

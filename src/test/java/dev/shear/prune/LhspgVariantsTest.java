@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
@@ -35,7 +36,7 @@ class LhspgVariantsTest {
             if (preview != null) p.withPreview(preview);
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps(), new LrSchedule(1e-2, 0, 100, 1), 0, 1, 3),
-                        LhspgPrunerTest.data(), p, null, dev.shear.train.Checkpointer.NONE);
+                        LhspgPrunerTest.data(), p, Progress.NONE, dev.shear.train.Checkpointer.NONE);
             }
             ad.close();
             return model.toHost();

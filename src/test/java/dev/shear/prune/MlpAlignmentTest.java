@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
@@ -78,7 +79,7 @@ class MlpAlignmentTest {
     private static PruneRun.Result run(PruneSettings s) {
         try (CausalLm model = CausalLm.random(CFG, 7, DType.F32)) {
             StructureSet set = HandTable.llama(model, Set.of());
-            PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), null, Checkpointer.NONE, null);
+            PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), null, Checkpointer.NONE, Progress.NONE);
             o.compact().close();
             return o.result();
         }

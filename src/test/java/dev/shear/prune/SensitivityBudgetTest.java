@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ class SensitivityBudgetTest {
                 dev.shear.lora.LoraAdapters probeAdapters = dev.shear.lora.LoraAdapters.insert(model, s.lora());
                 StructureSet set = HandTable.llama(model, probeAdapters.modules().keySet());   // LoRA slices too, as PruneJob traces them
                 probeAdapters.discard();
-                PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), probe, dev.shear.train.Checkpointer.NONE, null);
+                PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), probe, dev.shear.train.Checkpointer.NONE, Progress.NONE);
                 o.compact().close();
                 PruneRun.Result r = o.result();
                 assertEquals("kda", r.allocation());

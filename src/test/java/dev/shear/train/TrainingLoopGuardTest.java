@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
@@ -56,7 +57,7 @@ class TrainingLoopGuardTest {
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(LoraConfig.ALL_TARGETS, 4, 8, 0.1, 2));
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.Settings s = new TrainingLoop.Settings(steps, new LrSchedule(1e-2, 3, 20, 0.1), 5, 9, 3);
-                TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, s, TrainingLoopResumeTest.data(), new Poison(model, 5, sticky), null,
+                TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, s, TrainingLoopResumeTest.data(), new Poison(model, 5, sticky), Progress.NONE,
                         new TrainingLoopResumeTest.MemoryCheckpoints());
                 ad.close();
                 return new Outcome(sum, model.toHost());

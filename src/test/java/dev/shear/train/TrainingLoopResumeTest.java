@@ -7,6 +7,7 @@ import dev.shear.data.BatchSource;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
@@ -41,7 +42,7 @@ class TrainingLoopResumeTest {
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(LoraConfig.ALL_TARGETS, 4, 8, 0.1, 2));
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.Settings s = new TrainingLoop.Settings(steps, new LrSchedule(1e-2, 3, 20, 0.1), 5, 9, 3);
-                TrainingLoop.run(ad, opt, s, data(), TrainingLoop.NO_HOOK, null, ckpt);
+                TrainingLoop.run(ad, opt, s, data(), TrainingLoop.NO_HOOK, Progress.NONE, ckpt);
                 ad.close();
                 return model.toHost();
             }
