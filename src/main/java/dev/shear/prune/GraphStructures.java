@@ -1,14 +1,12 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cut;
 import dev.shear.graph.DependencyGraph;
 import dev.shear.graph.GroupKind;
 import dev.shear.graph.NodeGroup;
 import dev.shear.graph.Removal;
-import dev.shear.graph.Slice;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Reads the prunable structures off the traced dependency graph. Attention is taken in whole KV
@@ -24,29 +22,18 @@ public final class GraphStructures {
             if (c == null) continue;
             NodeGroup view = c == Cluster.ATTENTION ? g.asKvGroups() : g;
             List<Structure> structures = new ArrayList<>();
-            for (int s = 0; s < view.numStructures(); s++) structures.add(structure(view, s));
+            for (int s = 0; s < view.numStructures(); s++) structures.add(structure(graph, view, s));
             groups.add(new PrunableGroup(g.id(), c, g.layer(), structures, g.prunable()));
         }
         return new StructureSet(groups, graph.totalParams());
     }
 
-    private static Structure structure(NodeGroup g, int s) {
+    /** The base slices of one structure, each with the adapter factor that carries it; the factors' own cuts are not listed. */
+    private static Structure structure(DependencyGraph graph, NodeGroup g, int s) {
         Removal r = g.removal(s);
-        Map<String, String> loraOf = new HashMap<>();
-        for (dev.shear.graph.Cut c : r.zero())
-            if (c.isLora()) loraOf.put(baseOf(c.param()) + "#" + c.axis(), c.param());
         List<Cut> zeroed = new ArrayList<>(), dependent = new ArrayList<>();
-        for (dev.shear.graph.Cut c : r.zero()) if (!c.isLora()) zeroed.add(convert(c, loraOf));
-        for (dev.shear.graph.Cut c : r.free()) if (!c.isLora()) dependent.add(convert(c, Map.of()));
+        for (Cut c : r.zero()) if (!c.isLora()) zeroed.add(c.withLora(graph.loraFactor(c.param(), c.axis())));
+        for (Cut c : r.free()) if (!c.isLora()) dependent.add(c.withLora(graph.loraFactor(c.param(), c.axis())));
         return new Structure(s, zeroed, dependent, g.paramsPerStructure());
-    }
-
-    private static Cut convert(dev.shear.graph.Cut c, Map<String, String> loraOf) {
-        return new Cut(c.param(), c.axis() == Slice.Axis.IN, c.indices(), loraOf.get(c.param() + "#" + c.axis()));
-    }
-
-    /** model.x.q_proj.lora_B.weight → model.x.q_proj.weight */
-    private static String baseOf(String loraParam) {
-        return loraParam.replace(".lora_A.weight", ".weight").replace(".lora_B.weight", ".weight");
     }
 }

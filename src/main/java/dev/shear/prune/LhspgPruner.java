@@ -5,6 +5,7 @@ import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.graph.Cut;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;

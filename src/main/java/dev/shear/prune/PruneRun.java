@@ -3,6 +3,7 @@ package dev.shear.prune;
 import dev.shear.data.BatchSource;
 import dev.shear.data.TokenBatch;
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cut;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;

@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.Cut;
 
 /** Reductions over the rows or columns of a host tensor that one cut names. */
 final class SliceMath {

@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cut;
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cut;
+import dev.shear.graph.Slice;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
@@ -28,9 +30,9 @@ final class HandTable {
                 zeroed.add(cut(p + "self_attn.v_proj", kv, false, loraModules, ".weight"));
                 long params = 2L * rep * hd * d + 2L * hd * d;
                 if (c.attentionBias()) {
-                    zeroed.add(new Cut(p + "self_attn.q_proj.bias", false, q, null));
-                    zeroed.add(new Cut(p + "self_attn.k_proj.bias", false, kv, null));
-                    zeroed.add(new Cut(p + "self_attn.v_proj.bias", false, kv, null));
+                    zeroed.add(bias(p + "self_attn.q_proj.bias", q));
+                    zeroed.add(bias(p + "self_attn.k_proj.bias", kv));
+                    zeroed.add(bias(p + "self_attn.v_proj.bias", kv));
                     params += (long) rep * hd + 2L * hd;
                 }
                 attn.add(new Structure(g, zeroed, List.of(cut(p + "self_attn.o_proj", q, true, loraModules, ".weight")), params));
@@ -50,8 +52,10 @@ final class HandTable {
 
     private static Cut cut(String module, int[] idx, boolean columns, Set<String> lora, String suffix) {
         String factor = lora.contains(module) ? module + (columns ? ".lora_A.weight" : ".lora_B.weight") : null;
-        return new Cut(module + suffix, columns, idx, factor);
+        return new Cut(module + suffix, columns ? Slice.Axis.IN : Slice.Axis.OUT, columns ? Slice.Role.IN : Slice.Role.OUT, idx, factor);
     }
+
+    private static Cut bias(String param, int[] idx) { return new Cut(param, Slice.Axis.OUT, Slice.Role.OUT, idx, null); }
 
     static int[] range(int start, int n) {
         int[] r = new int[n];

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cut;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
