@@ -1,5 +1,9 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cluster;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;

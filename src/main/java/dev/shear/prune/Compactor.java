@@ -2,6 +2,8 @@ package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
 import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.WeightNames;

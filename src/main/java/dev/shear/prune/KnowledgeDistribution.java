@@ -1,6 +1,10 @@
 package dev.shear.prune;
 
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Comparator;

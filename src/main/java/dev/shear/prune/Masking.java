@@ -5,6 +5,8 @@ import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;

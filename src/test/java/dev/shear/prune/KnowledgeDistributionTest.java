@@ -11,6 +11,8 @@ import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.List;

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;

@@ -1,10 +1,5 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
-import dev.shear.graph.Cut;
-import dev.shear.graph.DependencyGraph;
-import dev.shear.graph.GroupKind;
-import dev.shear.graph.NodeGroup;
-import dev.shear.graph.Removal;
 import java.util.ArrayList;
 import java.util.List;
 

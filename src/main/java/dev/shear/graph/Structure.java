@@ -1,6 +1,5 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
-import dev.shear.graph.Cut;
 import java.util.List;
 
 /**

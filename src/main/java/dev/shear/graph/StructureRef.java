@@ -1,4 +1,4 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
 /** Addresses one structure: group index in the set, structure index in the group. */
 public record StructureRef(int group, int structure) implements Comparable<StructureRef> {

@@ -1,4 +1,4 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
 import java.util.List;
 

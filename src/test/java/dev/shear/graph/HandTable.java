@@ -1,7 +1,5 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
-import dev.shear.graph.Cut;
-import dev.shear.graph.Slice;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
@@ -10,10 +8,10 @@ import java.util.List;
 import java.util.Set;
 
 /** The hand-derived LLaMA table of method.md 2.4 (KV-group attention structures, MLP channels), for tests. */
-final class HandTable {
+public final class HandTable {
     private HandTable() {}
 
-    static StructureSet llama(CausalLm model, Set<String> loraModules) {
+    public static StructureSet llama(CausalLm model, Set<String> loraModules) {
         ModelConfig c = model.config();
         List<PrunableGroup> groups = new ArrayList<>();
         long d = c.hiddenSize();
@@ -57,7 +55,7 @@ final class HandTable {
 
     private static Cut bias(String param, int[] idx) { return new Cut(param, Slice.Axis.OUT, Slice.Role.OUT, idx, null); }
 
-    static int[] range(int start, int n) {
+    public static int[] range(int start, int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) r[i] = start + i;
         return r;

@@ -1,11 +1,9 @@
-package dev.shear.prune;
+package dev.shear.graph;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.shear.engine.DType;
-import dev.shear.graph.Cut;
-import dev.shear.graph.DependencyGraph;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
