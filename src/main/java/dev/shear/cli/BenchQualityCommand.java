@@ -3,7 +3,7 @@ package dev.shear.cli;
 import dev.shear.model.CausalLm;
 import dev.shear.pipeline.PruneJob;
 import dev.shear.pipeline.QualityBench;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import java.nio.file.Path;
@@ -64,8 +64,8 @@ final class BenchQualityCommand implements Runnable {
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
         if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
         PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
-                LhspgSettings.LrShape.parse(pruneLrShape)).withAllocation(dev.shear.prune.Allocation.parse(allocation));
-        if (pruneRunSteps != null && m.progressive()) s = s.withTrainSteps(pruneRunSteps);
+                LhspgSchedule.LrShape.valueOf(pruneLrShape.toUpperCase())).withAllocation(dev.shear.prune.Allocation.valueOf(allocation.toUpperCase()));
+        if (pruneRunSteps != null && m.progressive()) s = s.withSchedule(s.schedule().withSteps(pruneRunSteps));
         QualityBench.Pruned p = bench.prune(s, dataKind());
         int trained = p.result().trainSteps();
         if (budgets.contains("none")) try (CausalLm c = p.model()) { row(name(m), ratio, seed, "none", trained, c, p); }

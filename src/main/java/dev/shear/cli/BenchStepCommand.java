@@ -11,7 +11,6 @@ import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.graph.Cluster;
 import dev.shear.graph.DependencyGraph;
-import dev.shear.graph.GraphStructures;
 import dev.shear.graph.PrunableGroup;
 import dev.shear.graph.StructureSet;
 import dev.shear.io.HfConfigJson;
@@ -24,7 +23,7 @@ import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
 import dev.shear.pipeline.Json;
 import dev.shear.prune.LhspgPruner;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.MagnitudeSaliency;
 import dev.shear.train.AdamW;
 import dev.shear.train.AdamWConfig;
@@ -127,7 +126,7 @@ final class BenchStepCommand implements Runnable {
      * period starts (saliency, untimed) on the first call; later calls are pure projection steps.
      */
     private void lhspg(CausalLm lm, LoraAdapters ad) {
-        StructureSet all = GraphStructures.from(DependencyGraph.trace(lm));
+        StructureSet all = DependencyGraph.trace(lm).structures();
         Set<Integer> others = new HashSet<>();
         Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
         for (int g = 0; g < all.groups().size(); g++) {
@@ -135,8 +134,8 @@ final class BenchStepCommand implements Runnable {
             if (pg.layer() != 0) others.add(g);
             else counts.merge(pg.cluster(), pg.structures().size(), Integer::sum);
         }
-        LhspgSettings s = new LhspgSettings(0, 1, reps + 3, 0.0, LhspgSettings.Mode.PAPER);   // no period end inside the timing
-        LhspgPruner pruner = new LhspgPruner(lm, ad, all.withUnprunable(others), counts, s, new MagnitudeSaliency());
+        LhspgSchedule s = LhspgSchedule.of(0, 1, reps + 3);   // no period end inside the timing
+        LhspgPruner pruner = new LhspgPruner(lm, ad, all.withUnprunable(others), counts, s, LhspgPruner.Mode.PAPER, new MagnitudeSaliency());
         pruner.afterStep(0);
         long[] k = {1};
         double t = median(reps, () -> pruner.afterStep(k[0]++));

@@ -9,11 +9,13 @@ import dev.shear.pipeline.Files2;
 import dev.shear.pipeline.LoadedLm;
 import dev.shear.pipeline.PruneJob;
 import dev.shear.prune.Allocation;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.KdaSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
 import dev.shear.train.Checkpointer;
+import dev.shear.train.TrainingSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,14 +60,14 @@ final class PruneCommand implements Runnable {
     @Override public void run() {
         common.apply();
         Method m = Method.parse(method);
-        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, epsilon,
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(lrShape));
+        LhspgSchedule schedule = new LhspgSchedule(warmup, periods, periodLength, steps == null ? 0 : steps, epsilon,
+                LhspgSchedule.LrShape.valueOf(lrShape.toUpperCase()));
         List<Double> kda = new ArrayList<>();
         if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
-        PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
-                lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound),
-                Allocation.parse(allocation, m, !kda.isEmpty()));
-        if (s.allocation() == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
+        Allocation a = Allocation.valueOf(allocation.toUpperCase());
+        if (a == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
+        PruneSettings s = new PruneSettings(m, ratio, a, WidthAlignment.parse(align, alignRound), calibBatches, schedule,
+                new TrainingSettings(lr, batch, seq, checkpointEvery, LoraConfig.paperDefaults(common.seed)), new KdaSettings(kda, gammaU), common.seed);
         PruneJob.PruneData specs;
         if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
             throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");
@@ -79,7 +81,7 @@ final class PruneCommand implements Runnable {
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
         if (!resume) Files2.deleteTree(ckptDir);
         try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
-            PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, ConsoleProgress.root()).result();
+            PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root());
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
             if (r.alignment() != null) {

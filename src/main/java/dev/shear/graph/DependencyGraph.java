@@ -193,5 +193,8 @@ public final class DependencyGraph {
         return a == null ? null : axis == Slice.Axis.OUT ? a.b() : a.a();
     }
 
+    /** The prunable structures of the attention and MLP groups, each cut with the LoRA factor that carries it. */
+    public StructureSet structures() { return GraphStructures.from(this); }
+
     public GraphReport report() { return new GraphReport(this); }
 }

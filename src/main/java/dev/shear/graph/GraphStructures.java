@@ -7,10 +7,10 @@ import java.util.List;
  * Reads the prunable structures off the traced dependency graph. Attention is taken in whole KV
  * groups, which vanish by their rows alone (for multi-head attention a KV group is one head).
  */
-public final class GraphStructures {
+final class GraphStructures {
     private GraphStructures() {}
 
-    public static StructureSet from(DependencyGraph graph) {
+    static StructureSet from(DependencyGraph graph) {
         List<PrunableGroup> groups = new ArrayList<>();
         for (NodeGroup g : graph.groups()) {
             Cluster c = g.kind() == GroupKind.ATTENTION ? Cluster.ATTENTION : g.kind() == GroupKind.MLP ? Cluster.MLP : null;

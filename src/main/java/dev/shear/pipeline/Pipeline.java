@@ -12,12 +12,12 @@ import dev.shear.eval.ZeroShotResult;
 import dev.shear.eval.ZeroShotSpec;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.graph.DependencyGraph;
+import dev.shear.graph.GraphReport;
 import dev.shear.io.AtomicFiles;
-import dev.shear.lora.LoraConfig;
-import dev.shear.prune.LhspgSettings;
-import dev.shear.prune.Method;
+import dev.shear.lora.LoraAdapters;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
+import dev.shear.prune.PruneTarget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +36,7 @@ public final class Pipeline {
     private final Path dir;
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
     private final Progress progress;
+    private Traced traced;
 
     /** @param progress where the long stages report (one task per stage and model) */
     public Pipeline(PipelineConfig cfg, Progress progress) {
@@ -77,32 +78,46 @@ public final class Pipeline {
         log(String.format("%s: finished in %.1f s", name, secs));
     }
 
+    /**
+     * Loads the model, inserts the pruning-time adapters and traces it: graph.json comes from this
+     * trace, and the prune stage of the same process prunes this very model, traced once.
+     */
     private void graph(Path model) {
-        try (LoadedLm lm = LoadedLm.open(model, null)) {
-            dev.shear.lora.LoraAdapters.insert(lm.model(), LoraConfig.paperDefaults(cfg.seed()));
-            var report = DependencyGraph.trace(lm.model()).report();
+        PruneSettings s = cfg.prune().settings(cfg.seed());
+        LoadedLm lm = LoadedLm.open(model, null);
+        try {
+            LoraAdapters ad = LoraAdapters.insert(lm.model(), s.training().lora());
+            DependencyGraph graph = DependencyGraph.trace(lm.model());
+            GraphReport report = graph.report();
             AtomicFiles.writeString(dir.resolve("graph.json"), report.toJson());
-            long prunable = DependencyGraph.trace(lm.model()).prunableGroups().size();
-            log("graph: " + prunable + " prunable node groups, " + report.table().lines().count() + " groups in all");
+            log("graph: " + graph.prunableGroups().size() + " prunable node groups, " + report.table().lines().count() + " groups in all");
+            traced = new Traced(lm, PruneTarget.of(lm.model(), ad, graph));
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
         }
     }
 
+    /** A loaded model and its trace, handed from the graph stage to the prune stage. */
+    private record Traced(LoadedLm lm, PruneTarget target) {}
+
     private void prune(Path model) {
         PipelineConfig.Prune p = cfg.prune();
-        Method m = Method.parse(p.method());
-        LhspgSettings l = new LhspgSettings(p.warmup(), p.periods(), p.periodLength(), 0.0,
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(p.lrShape()));
+        PruneSettings s = p.settings(cfg.seed());
         PruneJob.PruneData data = PruneJob.PruneData.of(PruneJob.DataKind.parse(p.data()),
                 cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
-        PruneSettings s = new PruneSettings(m, p.ratio(), l, l.totalSteps(), LoraConfig.paperDefaults(cfg.seed()), p.lr(), p.batch(),
-                p.seqLen(), p.kdaRatios(), p.gammaU(), p.calibBatches(), p.checkpointEvery(), cfg.seed(), p.alignment(),
-                dev.shear.prune.Allocation.parse(p.allocation(), m, !p.kdaRatios().isEmpty()));
         Engine.seed(cfg.seed());
-        try (LoadedLm lm = LoadedLm.open(model, null)) {
-            PruneRun.Result r = PruneJob.run(lm, s, data, dir.resolve("pruned"),
-                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), progress).result();
+        if (traced == null) {                                  // resumed after the graph stage: trace again in this process
+            LoadedLm lm = LoadedLm.open(model, null);
+            traced = new Traced(lm, PruneJob.trace(lm, s));
+        }
+        try (LoadedLm lm = traced.lm()) {
+            PruneRun.Result r = PruneJob.run(traced.target(), lm.tokenizer(), s, data, dir.resolve("pruned"),
+                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), progress);
             log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
                     100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));
+        } finally {
+            traced = null;
         }
         Files2.deleteTree(dir.resolve("pruned.ckpt"));
     }

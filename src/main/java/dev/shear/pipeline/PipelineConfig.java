@@ -1,6 +1,13 @@
 package dev.shear.pipeline;
 
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.shear.lora.LoraConfig;
+import dev.shear.prune.Allocation;
+import dev.shear.prune.KdaSettings;
+import dev.shear.prune.LhspgSchedule;
+import dev.shear.prune.Method;
+import dev.shear.prune.PruneSettings;
+import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -13,6 +20,12 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     public record Prune(double ratio, String method, int warmup, int periods, int periodLength, String lrShape, String data, double lr, int batch, int seqLen,
                  List<Double> kdaRatios, double gammaU, String allocation, int calibBatches, int checkpointEvery, int align, String alignRound) {
         dev.shear.model.WidthAlignment alignment() { return dev.shear.model.WidthAlignment.parse(align, alignRound); }
+
+        public PruneSettings settings(long seed) {
+            LhspgSchedule schedule = new LhspgSchedule(warmup, periods, periodLength, 0, 0.0, LhspgSchedule.LrShape.valueOf(lrShape.toUpperCase()));
+            return new PruneSettings(Method.parse(method), ratio, Allocation.valueOf(allocation.toUpperCase()), alignment(), calibBatches, schedule,
+                    new TrainingSettings(lr, batch, seqLen, checkpointEvery, LoraConfig.paperDefaults(seed)), new KdaSettings(kdaRatios, gammaU), seed);
+        }
     }
 
     public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
@@ -66,16 +79,10 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": prune.data " + e.getMessage());
         }
-        try {
-            dev.shear.prune.Allocation.parse(prune.allocation(), dev.shear.prune.Method.parse(prune.method()), true);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": prune." + e.getMessage());
-        }
-        try {
-            dev.shear.prune.LhspgSettings.LrShape.parse(prune.lrShape());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": prune." + e.getMessage().replace("lr shape", "lr_shape"));
-        }
+        if (!List.of("auto", "uniform", "kda").contains(prune.allocation()))
+            throw new IllegalArgumentException(file + ": prune.allocation '" + prune.allocation() + "': expected auto, uniform or kda");
+        if (!List.of("constant", "cosine").contains(prune.lrShape()))
+            throw new IllegalArgumentException(file + ": prune.lr_shape '" + prune.lrShape() + "': expected constant or cosine");
         if (output == null || output.isBlank()) throw new IllegalArgumentException(file + ": output must name a folder");
         for (String t : evaluation.zeroshotTasks()) dev.shear.eval.ZeroShotTask.parse(t);
     }

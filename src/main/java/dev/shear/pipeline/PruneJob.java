@@ -5,27 +5,22 @@ import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
 import dev.shear.data.SourceSpec;
 import dev.shear.engine.Progress;
-import dev.shear.graph.DependencyGraph;
-import dev.shear.graph.GraphStructures;
-import dev.shear.graph.StructureSet;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
-import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
+import dev.shear.prune.PruneTarget;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Prune a loaded model with one method and save the compact model with its report. */
+/** Prunes a traced model with one method and saves the compact model with its report. */
 public final class PruneJob {
     private PruneJob() {}
-
-    public record Output(PruneRun.Result result, Path modelDir) {}
 
     /** Which text LHSPG trains on, by name (`prune.data`, `bench quality --prune-data`). */
     public enum DataKind {
@@ -58,39 +53,35 @@ public final class PruneJob {
         }
     }
 
-    public static Output run(LoadedLm lm, PruneSettings s, PruneData data, Path out, Checkpointer ckpt, Progress progress) {
-        Tokenizer tok = lm.tokenizer();
+    /** Inserts the pruning-time adapters into a loaded model and traces it; a run does this once. */
+    public static PruneTarget trace(LoadedLm lm, PruneSettings s) { return PruneTarget.trace(lm.model(), s.training().lora()); }
+
+    /** Prunes a traced model with the settings' method, saves the compact model in {@code out} with prune-report.json. */
+    public static PruneRun.Result run(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Path out, Checkpointer ckpt,
+                                      Progress progress) {
+        CausalLm model = target.model();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
         DynamicPruneData dynamic = data.dynamic() != null && s.method().progressive()
-                ? DynamicPruneData.forDense(lm.model(), train, data.dynamic()) : null;
-        BatchSource batches = dynamic != null ? dynamic.batches(s.batch(), s.seqLen(), s.seed())
-                : Batches.uniform(train, s.batch(), s.seqLen(), s.seed());
+                ? DynamicPruneData.forDense(model, train, data.dynamic()) : null;
+        int batch = s.training().batch(), seq = s.training().seqLen();
+        BatchSource batches = dynamic != null ? dynamic.batches(batch, seq, s.seed()) : Batches.uniform(train, batch, seq, s.seed());
         // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
         List<int[]> all = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         List<int[]> val = all.subList(0, Math.min(128, all.size()));
-        int ctx = lm.model().config().maxSeqLen();
-        StructureSet set = structures(lm.model(), s);
+        int ctxLen = model.config().maxSeqLen();
         PruneRun.Outcome o;
-        long total = s.method().progressive() ? s.trainSteps() : 1;
+        long total = s.method().progressive() ? s.schedule().trainSteps() : 1;
         try (Progress bar = progress.task("prune " + s.method().cliName(), total)) {
-            o = PruneRun.run(lm.model(), set, s, batches, m -> Validation.ppl(m, val, ctx, 16), ckpt, bar, dynamic);
+            PruneRun.Context ctx = PruneRun.Context.of(batches, m -> Validation.ppl(m, val, ctxLen, 16))
+                    .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic);
+            o = PruneRun.run(target, s, ctx);
             bar.step(total, total);
         }
         try (CausalLm compact = o.compact()) {
             ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
         }
         Json.write(out.resolve("prune-report.json"), o.result());
-        return new Output(o.result(), out);
-    }
-
-    /** Structures come from tracing the model with the adapters it will be pruned with. */
-    public static StructureSet structures(CausalLm model, PruneSettings s) {
-        LoraAdapters probe = LoraAdapters.insert(model, s.lora());
-        try {
-            return GraphStructures.from(DependencyGraph.trace(model));
-        } finally {
-            probe.discard();
-        }
+        return o.result();
     }
 }

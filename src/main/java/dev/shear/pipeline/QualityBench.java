@@ -12,22 +12,26 @@ import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexitySpec;
 import dev.shear.eval.PplSubset;
-import dev.shear.graph.StructureSet;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
+import dev.shear.model.WidthAlignment;
+import dev.shear.prune.Allocation;
+import dev.shear.prune.KdaSettings;
 import dev.shear.prune.KnowledgeDistribution;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
+import dev.shear.prune.PruneTarget;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
+import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,14 +85,14 @@ public final class QualityBench {
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
         DynamicPruneData dynamic = data == PruneJob.DataKind.DYNAMIC ? new DynamicPruneData(recoverySources, referencePpl, measureSettings) : null;
         BatchSource batches = switch (data) {
-            case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.batch(), s.seqLen(), s.seed());
-            case MIXTURE -> Batches.uniform(recoverySources, s.batch(), s.seqLen(), s.seed());
-            case DYNAMIC -> dynamic.batches(s.batch(), s.seqLen(), s.seed());
+            case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.training().batch(), s.training().seqLen(), s.seed());
+            case MIXTURE -> Batches.uniform(recoverySources, s.training().batch(), s.training().seqLen(), s.seed());
+            case DYNAMIC -> dynamic.batches(s.training().batch(), s.training().seqLen(), s.seed());
         };
         try (CausalLm model = fresh()) {
-            StructureSet traced = PruneJob.structures(model, s);
-            if (kda == null) kda = KnowledgeDistribution.analyse(model, traced, List.of(0.2, 0.5), 0.15, probe, Progress.NONE);
-            PruneRun.Outcome o = PruneRun.run(model, traced, s, batches, probe, Checkpointer.NONE, Progress.NONE, dynamic, kda);
+            PruneTarget target = PruneTarget.trace(model, s.training().lora());
+            if (kda == null) kda = KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15, probe, Progress.NONE);
+            PruneRun.Outcome o = PruneRun.run(target, s, PruneRun.Context.of(batches, probe).withPreview(dynamic).withKnownKda(kda));
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }
@@ -97,13 +101,13 @@ public final class QualityBench {
 
     /** The benchmarks' pruning settings: KDA done once by {@link #prune}, LoRA with the paper's defaults, no checkpoints. */
     public static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq) {
-        return settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq, LhspgSettings.LrShape.COSINE);
+        return settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq, LhspgSchedule.LrShape.COSINE);
     }
 
     public static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq,
-                                  LhspgSettings.LrShape shape) {
-        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, 0.0, m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, shape);
-        return new PruneSettings(m, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), lr, batch, seq, List.of(), 0.15, 4, 0, seed);
+                                  LhspgSchedule.LrShape shape) {
+        return new PruneSettings(m, ratio, Allocation.UNIFORM, WidthAlignment.NONE, 4, new LhspgSchedule(warmup, periods, periodLength, 0, 0.0, shape),
+                new TrainingSettings(lr, batch, seq, 0, LoraConfig.paperDefaults(seed)), new KdaSettings(List.of(), 0.15), seed);
     }
 
     /** Dynamic (or static) recovery on the default mixture, no early stop, nothing checkpointed. */

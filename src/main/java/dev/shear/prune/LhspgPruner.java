@@ -30,7 +30,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private final CausalLm model;
     private final LoraAdapters ad;
     private final StructureSet set;
-    private final LhspgSettings s;
+    private final LhspgSchedule s;
+    private final Mode mode;
     private final Saliency saliency;
     private final Map<Cluster, int[]> perPeriod = new EnumMap<>(Cluster.class);
     private final Map<Integer, int[]> groupPerPeriod = new java.util.TreeMap<>();   // when the plan fixes per-group counts
@@ -42,15 +43,22 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private java.util.function.Function<CausalLm, Calibration> calibrator;
     private PeriodPreview preview;
 
+    /**
+     * PAPER: absorb s·BA, shrink, half-space projection, merge the important groups' BA at each period's
+     * end; REFERENCE: the released code's linear decay of W and B rows, without absorption or projection.
+     */
+    public enum Mode { PAPER, REFERENCE }
+
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
 
     public LhspgPruner(CausalLm model, LoraAdapters ad, StructureSet set, Map<Cluster, Integer> targets,
-                       LhspgSettings settings, Saliency saliency) {
+                       LhspgSchedule schedule, Mode mode, Saliency saliency) {
         this.model = model;
         this.ad = ad;
         this.set = set;
-        this.s = settings;
+        this.s = schedule;
+        this.mode = mode;
         this.saliency = saliency;
         for (Map.Entry<Cluster, Integer> e : targets.entrySet()) perPeriod.put(e.getKey(), split(e.getValue(), s.periods()));
     }
@@ -90,11 +98,11 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
 
     @Override public boolean afterStep(long k) {
         long kk = k + 1;
-        if (kk <= s.warmupSteps()) return true;
-        long t = (kk - s.warmupSteps() - 1) % s.periodLength();
+        if (kk <= s.warmup()) return true;
+        long t = (kk - s.warmup() - 1) % s.periodLength();
         if (t == 0 && period < s.periods()) startPeriod();
         if (!active.isEmpty()) {
-            if (s.mode() == LhspgSettings.Mode.PAPER) projectActive(t);
+            if (mode == Mode.PAPER) projectActive(t);
             else decayActive(t);
         }
         keepPrunedZero();
@@ -128,7 +136,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     }
 
     private void endPeriod() {
-        if (s.mode() == LhspgSettings.Mode.PAPER) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
+        if (mode == Mode.PAPER) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
         Masking.zero(model, ad, set, active);                         // exactly zero, whatever the projection did
         pruned.addAll(active);
         active.clear();

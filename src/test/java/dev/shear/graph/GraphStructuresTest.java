@@ -19,7 +19,7 @@ class GraphStructuresTest {
                 ModelConfig.llama(32, 40, 2, 4, 4, 64, 32, false).withBiases(true, false))) {
             try (CausalLm model = CausalLm.random(cfg, 1, DType.F32)) {
                 LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(1));
-                StructureSet traced = GraphStructures.from(DependencyGraph.trace(model));
+                StructureSet traced = DependencyGraph.trace(model).structures();
                 StructureSet hand = HandTable.llama(model, ad.modules().keySet());
                 assertEquals(hand.totalParams(), traced.totalParams());
                 assertEquals(hand.groups().size(), traced.groups().size());
