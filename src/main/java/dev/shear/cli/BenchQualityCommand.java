@@ -3,6 +3,7 @@ package dev.shear.cli;
 import dev.shear.model.CausalLm;
 import dev.shear.pipeline.PruneJob;
 import dev.shear.pipeline.QualityBench;
+import dev.shear.prune.Allocation;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
@@ -63,8 +64,9 @@ final class BenchQualityCommand implements Runnable {
 
     private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
         if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
-        PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
-                LhspgSchedule.LrShape.valueOf(pruneLrShape.toUpperCase())).withAllocation(dev.shear.prune.Allocation.valueOf(allocation.toUpperCase()));
+        LhspgSchedule schedule = LhspgSchedule.of(warmup, periods, periodLength).withLrShape(Choices.parse("--prune-lr-shape", LhspgSchedule.LrShape.class, pruneLrShape));
+        PruneSettings s = QualityBench.settings(m, ratio, seed, schedule, pruneLr == null ? lr : pruneLr, batch, seq)
+                .withAllocation(Choices.parse("--allocation", Allocation.class, allocation));
         if (pruneRunSteps != null && m.progressive()) s = s.withSchedule(s.schedule().withSteps(pruneRunSteps));
         QualityBench.Pruned p = bench.prune(s, dataKind());
         int trained = p.result().trainSteps();
@@ -85,13 +87,7 @@ final class BenchQualityCommand implements Runnable {
         }
     }
 
-    private PruneJob.DataKind dataKind() {
-        try {
-            return PruneJob.DataKind.parse(pruneData);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--prune-data " + e.getMessage());
-        }
-    }
+    private PruneJob.DataKind dataKind() { return Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData); }
 
     private String name(Method m) { return label != null ? label : m.cliName(); }
 

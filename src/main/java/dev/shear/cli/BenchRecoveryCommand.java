@@ -3,10 +3,11 @@ package dev.shear.cli;
 import dev.shear.data.AlpacaTemplate;
 import dev.shear.data.DataPaths;
 import dev.shear.engine.Progress;
-import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.pipeline.PruneJob;
 import dev.shear.pipeline.QualityBench;
+import dev.shear.pipeline.RecoverySpec;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import dev.shear.recover.InstructionTuning;
@@ -54,7 +55,7 @@ final class BenchRecoveryCommand implements Runnable {
         for (long seed : seeds)
             for (double ratio : ratios) {
                 if (modes.stream().allMatch(mode -> bench.done(key(m, mode, ratio, seed)))) continue;
-                PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
+                PruneSettings s = QualityBench.settings(m, ratio, seed, LhspgSchedule.of(warmup, periods, periodLength), lr, batch, seq);
                 QualityBench.Pruned p = bench.prune(s, PruneJob.DataKind.TINYSTORIES);
                 for (String mode : modes) {
                     if (bench.done(key(m, mode, ratio, seed))) continue;
@@ -78,8 +79,8 @@ final class BenchRecoveryCommand implements Runnable {
         if (pretrain > 0) bench.recover(c, QualityBench.recovery(rounds, pretrain / rounds, batch, seq, lr, seed, !mode.equals("static")));
         int instructionRun = 0;
         if (instruction > 0) {
-            var settings = new InstructionTuning.Settings(instruction, batch, seq, lr, 5, 25, 2, 100,
-                    new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed + 101), seed);
+            // the built-in spec's instruction stage with the ablation's budget, warm-up 5 and a check every 25 steps
+            var settings = RecoverySpec.load(null).instructionSettings(seed).withBudget(instruction, batch, seq, lr).withSchedule(5, 25);
             instructionRun = InstructionTuning.run(c, bench.tok, alpaca, settings, Checkpointer.NONE, Progress.NONE).losses().size();
         }
         return QualityBench.key("pretrain_steps", pretrain / rounds * rounds, "instruction_steps", instructionRun,

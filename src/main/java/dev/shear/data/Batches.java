@@ -15,13 +15,12 @@ public final class Batches {
         return draw(sources, batch, seqLen, seed, rnd -> rnd.nextInt(sources.size()));
     }
 
-    /** Each row's source drawn with the current weights; step k's rows depend on (seed, k, weights). */
-    public static BatchSource weighted(List<Corpus> sources, int batch, int seqLen, long seed, java.util.function.Supplier<double[]> weights) {
-        return draw(sources, batch, seqLen, seed, rnd -> {
-            double[] w = weights.get();
+    /** Each row's source drawn with the mixture's weights at the time; step k's rows depend on (seed, k, weights). */
+    public static BatchSource weighted(Mixture mixture, int batch, int seqLen, long seed) {
+        return draw(mixture.sources(), batch, seqLen, seed, rnd -> {
             double u = rnd.nextDouble();
             int s = 0;
-            while (s < w.length - 1 && (u -= w[s]) >= 0) s++;
+            while (s < mixture.size() - 1 && (u -= mixture.weight(s)) >= 0) s++;
             return s;
         });
     }

@@ -22,7 +22,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,7 @@ public final class Pipeline {
      * trace, and the prune stage of the same process prunes this very model, traced once.
      */
     private void graph(Path model) {
-        PruneSettings s = cfg.prune().settings(cfg.seed());
+        PruneSettings s = cfg.pruneSettings();
         LoadedLm lm = LoadedLm.open(model, null);
         try {
             LoraAdapters ad = LoraAdapters.insert(lm.model(), s.training().lora());
@@ -102,9 +101,8 @@ public final class Pipeline {
     private record Traced(LoadedLm lm, PruneTarget target) {}
 
     private void prune(Path model) {
-        PipelineConfig.Prune p = cfg.prune();
-        PruneSettings s = p.settings(cfg.seed());
-        PruneJob.PruneData data = PruneJob.PruneData.of(PruneJob.DataKind.parse(p.data()),
+        PruneSettings s = cfg.pruneSettings();
+        PruneJob.PruneData data = PruneJob.PruneData.of(cfg.prune().data(),
                 cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec()), cfg.seed());
         Engine.seed(cfg.seed());
         if (traced == null) {                                  // resumed after the graph stage: trace again in this process
@@ -165,8 +163,7 @@ public final class Pipeline {
                 else ppl.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), cfg.evaluation().pplTokens(), Progress.NONE));
             }
             out.put("perplexity", ppl);
-            List<ZeroShotTask> tasks = new ArrayList<>();
-            for (String s : cfg.evaluation().zeroshotTasks()) tasks.add(ZeroShotTask.parse(s));
+            List<ZeroShotTask> tasks = cfg.evaluation().zeroshotTasks();
             if (!tasks.isEmpty()) {
                 ZeroShotResult z;
                 try (Progress bar = progress.task("zero-shot " + model.getFileName(), 1)) {
@@ -178,13 +175,7 @@ public final class Pipeline {
         return out;
     }
 
-    private void writeConfig() {
-        try {
-            AtomicFiles.writeString(dir.resolve("config.resolved.yaml"), RecoverySpec.YAML.writeValueAsString(cfg));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    private void writeConfig() { AtomicFiles.writeString(dir.resolve("config.resolved.yaml"), ConfigYaml.write(cfg)); }
 
     private double readSeconds(Path marker) {
         try {

@@ -1,91 +1,117 @@
 package dev.shear.pipeline;
 
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.shear.lora.LoraConfig;
-import dev.shear.prune.Allocation;
-import dev.shear.prune.KdaSettings;
-import dev.shear.prune.LhspgSchedule;
-import dev.shear.prune.Method;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shear.eval.ZeroShotTask;
 import dev.shear.prune.PruneSettings;
-import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
-/** The `./shear run` config. Defaults come from the built-in demo config; unknown keys are errors that name the key. */
+/**
+ * The `./shear run` config, bound onto the settings records. Its defaults are the bundled
+ * {@code defaults.yaml}, the one place they are written down: `./shear prune` reads its option
+ * defaults there too, and so does the Java API. A config file overrides them key by key; unknown keys
+ * are errors that name the key, and the flat prune keys of older configs are still read.
+ */
 public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
-    /** @param data dynamic (the recovery spec's sources, re-weighted at each LHSPG period), mixture (the same, uniformly) or tinystories (lines below 2700) */
-    public record Prune(double ratio, String method, int warmup, int periods, int periodLength, String lrShape, String data, double lr, int batch, int seqLen,
-                 List<Double> kdaRatios, double gammaU, String allocation, int calibBatches, int checkpointEvery, int align, String alignRound) {
-        dev.shear.model.WidthAlignment alignment() { return dev.shear.model.WidthAlignment.parse(align, alignRound); }
+    static final String DEFAULTS = "defaults.yaml";
 
-        public PruneSettings settings(long seed) {
-            LhspgSchedule schedule = new LhspgSchedule(warmup, periods, periodLength, 0, 0.0, LhspgSchedule.LrShape.valueOf(lrShape.toUpperCase()));
-            return new PruneSettings(Method.parse(method), ratio, Allocation.valueOf(allocation.toUpperCase()), alignment(), calibBatches, schedule,
-                    new TrainingSettings(lr, batch, seqLen, checkpointEvery, LoraConfig.paperDefaults(seed)), new KdaSettings(kdaRatios, gammaU), seed);
-        }
+    public PipelineConfig {
+        Objects.requireNonNull(prune, "prune");
+        Objects.requireNonNull(recovery, "recovery");
+        Objects.requireNonNull(evaluation, "evaluation");
+        if (output == null || output.isBlank()) throw new IllegalArgumentException("output must name a folder");
     }
 
+    /** The prune stage: the pruning settings and the text LHSPG trains on. */
+    public record Prune(@JsonUnwrapped PruneSettings settings, PruneJob.DataKind data) {}
+
+    /** Overrides of the recovery spec (null: the spec's own value). */
     public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
 
-    public record Evaluation(List<String> ppl, int pplTokens, List<String> zeroshotTasks, int zeroshotLimit) {}
-
-    public static PipelineConfig load(Path file) {
-        try (InputStream defaults = PipelineConfig.class.getResourceAsStream("pipeline-demo.yaml")) {
-            com.fasterxml.jackson.databind.node.ObjectNode base = (com.fasterxml.jackson.databind.node.ObjectNode) RecoverySpec.YAML.readTree(defaults);
-            if (file != null) {
-                if (!Files.exists(file)) throw new IllegalArgumentException(file + ": config file not found");
-                try (InputStream in = Files.newInputStream(file)) {
-                    com.fasterxml.jackson.databind.JsonNode user = RecoverySpec.YAML.readTree(in);
-                    if (user != null && !user.isNull()) {
-                        if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
-                        merge(base, user);
-                    }
-                }
-            }
-            PipelineConfig c = RecoverySpec.YAML.treeToValue(base, PipelineConfig.class);
-            c.validate(file);
-            return c;
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(file + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds() + ")");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(file + ": " + RecoverySpec.yamlProblem(e));
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+    /**
+     * @param ppl       datasets for perplexity: tinystories (held-out lines), wikitext2, ptb
+     * @param pplTokens WikiText-2 and PTB: the first N tokens, in llm-pruner windows of 128
+     */
+    public record Evaluation(List<String> ppl, int pplTokens, List<ZeroShotTask> zeroshotTasks, int zeroshotLimit) {
+        public Evaluation {
+            ppl = List.copyOf(ppl);
+            zeroshotTasks = List.copyOf(zeroshotTasks);
         }
     }
 
-    /** User values override defaults key by key; nested mappings merge, lists replace. */
-    private static void merge(com.fasterxml.jackson.databind.node.ObjectNode base, com.fasterxml.jackson.databind.JsonNode user) {
-        user.fields().forEachRemaining(e -> {
-            com.fasterxml.jackson.databind.JsonNode b = base.get(e.getKey());
-            if (b != null && b.isObject() && e.getValue().isObject()) merge((com.fasterxml.jackson.databind.node.ObjectNode) b, e.getValue());
-            else base.set(e.getKey(), e.getValue());
-        });
-    }
-
-    public void validate(Path file) {
-        if (prune.ratio() <= 0 || prune.ratio() >= 1) throw new IllegalArgumentException(file + ": prune.ratio " + prune.ratio() + " must be in (0, 1)");
-        dev.shear.prune.Method.parse(prune.method());
-        try {
-            prune.alignment();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": prune." + e.getMessage().replace("--align-round", "align_round").replace("--align", "align"));
-        }
-        try {
-            PruneJob.DataKind.parse(prune.data());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": prune.data " + e.getMessage());
-        }
-        if (!List.of("auto", "uniform", "kda").contains(prune.allocation()))
-            throw new IllegalArgumentException(file + ": prune.allocation '" + prune.allocation() + "': expected auto, uniform or kda");
-        if (!List.of("constant", "cosine").contains(prune.lrShape()))
-            throw new IllegalArgumentException(file + ": prune.lr_shape '" + prune.lrShape() + "': expected constant or cosine");
-        if (output == null || output.isBlank()) throw new IllegalArgumentException(file + ": output must name a folder");
-        for (String t : evaluation.zeroshotTasks()) dev.shear.eval.ZeroShotTask.parse(t);
-    }
+    /** The pruning settings of this run; their seeds are the run's. */
+    public PruneSettings pruneSettings() { return prune.settings(); }
 
     public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation); }
+
+    /** The bundled defaults. */
+    public static PipelineConfig defaults() { return ConfigYaml.bind(withSeeds(defaultsTree()), PipelineConfig.class, DEFAULTS); }
+
+    /** The bundled defaults as a tree, keyed as config files are. */
+    public static ObjectNode defaultsTree() {
+        try (InputStream in = PipelineConfig.class.getResourceAsStream(DEFAULTS)) {
+            return (ObjectNode) ConfigYaml.read(in, DEFAULTS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The defaults, overridden by a config file (null: the defaults alone). */
+    public static PipelineConfig load(Path file) {
+        ObjectNode base = defaultsTree();
+        if (file != null) {
+            if (!Files.exists(file)) throw new IllegalArgumentException(file + ": config file not found");
+            JsonNode user;
+            try (InputStream in = Files.newInputStream(file)) {
+                user = ConfigYaml.read(in, file.toString());
+            } catch (IOException e) {
+                throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
+            }
+            if (user != null && !user.isNull()) {
+                if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
+                upgradeFlatPruneKeys((ObjectNode) user);
+                ConfigYaml.requireKnownKeys(user, base, "", file.toString());
+                ConfigYaml.merge(base, user);
+            }
+        }
+        return ConfigYaml.bind(withSeeds(base), PipelineConfig.class, String.valueOf(file == null ? DEFAULTS : file));
+    }
+
+    /** The top-level seed copied to the settings that carry one (the pruning run, its LoRA initialisation). */
+    private static ObjectNode withSeeds(ObjectNode tree) {
+        JsonNode seed = tree.get("seed");
+        ObjectNode prune = (ObjectNode) tree.get("prune");
+        prune.set("seed", seed);
+        ((ObjectNode) prune.get("training").get("lora")).set("seed", seed);
+        return tree;
+    }
+
+    /** Where the flat prune keys of configs written before the settings were grouped now live. */
+    private static final Map<String, String> FLAT_PRUNE_KEYS = Map.ofEntries(
+            Map.entry("warmup", "schedule.warmup"), Map.entry("periods", "schedule.periods"),
+            Map.entry("period_length", "schedule.period_length"), Map.entry("lr_shape", "schedule.lr_shape"),
+            Map.entry("lr", "training.lr"), Map.entry("batch", "training.batch"), Map.entry("seq_len", "training.seq_len"),
+            Map.entry("checkpoint_every", "training.checkpoint_every"),
+            Map.entry("kda_ratios", "kda.ratios"), Map.entry("gamma_u", "kda.gamma_u"), Map.entry("align_round", "align.rounding"));
+
+    private static void upgradeFlatPruneKeys(ObjectNode user) {
+        if (!(user.get("prune") instanceof ObjectNode prune)) return;
+        if (prune.has("align") && !prune.get("align").isObject()) move(prune, "align", "align.multiple");
+        for (Map.Entry<String, String> e : FLAT_PRUNE_KEYS.entrySet()) if (prune.has(e.getKey())) move(prune, e.getKey(), e.getValue());
+    }
+
+    private static void move(ObjectNode prune, String from, String to) {
+        JsonNode v = prune.remove(from);
+        String[] parts = to.split("\\.");
+        ObjectNode at = prune.get(parts[0]) instanceof ObjectNode o ? o : prune.putObject(parts[0]);
+        at.set(parts[1], v);
+    }
 }

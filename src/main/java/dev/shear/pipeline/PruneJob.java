@@ -12,6 +12,7 @@ import dev.shear.model.CausalLm;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.PruneTarget;
+import dev.shear.recover.DynamicMixture;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
@@ -22,25 +23,22 @@ import java.util.List;
 public final class PruneJob {
     private PruneJob() {}
 
-    /** Which text LHSPG trains on, by name (`prune.data`, `bench quality --prune-data`). */
+    /** Which text LHSPG trains on, by name (`prune.data`, `prune --mixture`, `bench quality --prune-data`). */
     public enum DataKind {
-        /** TinyStories lines below 2700. */
-        TINYSTORIES,
-        /** The recovery spec's sources, uniformly, so pruning-time and recovery steps see the same text. */
+        /** The recovery spec's sources, re-weighted at each LHSPG period as recovery re-weights a round. */
+        DYNAMIC,
+        /** The same sources, uniformly, so pruning-time and recovery steps see the same text. */
         MIXTURE,
-        /** The same sources, re-weighted at each LHSPG period as recovery re-weights a round. */
-        DYNAMIC;
+        /** TinyStories lines below 2700. */
+        TINYSTORIES;
 
-        public static DataKind parse(String s) {
-            for (DataKind d : values()) if (d.name().equalsIgnoreCase(s)) return d;
-            throw new IllegalArgumentException("'" + s + "': expected dynamic, mixture or tinystories");
-        }
+        public static DataKind parse(String s) { return ConfigYaml.parse(DataKind.class, s); }
     }
 
     /**
      * Text to prune on, paragraphs shorter than minTokens dropped.
      *
-     * @param dynamic recovery settings (τ, floor, validation batch and length) for {@link DynamicPruneData}; null samples the sources uniformly
+     * @param dynamic recovery settings (τ, floor, validation batch and length) of the dynamic mixture; null samples the sources uniformly
      */
     public record PruneData(List<SourceSpec> sources, int minTokens, dev.shear.recover.RecoverySettings dynamic) {
         public static PruneData of(List<SourceSpec> sources) { return new PruneData(sources, 0, null); }
@@ -62,10 +60,9 @@ public final class PruneJob {
         CausalLm model = target.model();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
-        DynamicPruneData dynamic = data.dynamic() != null && s.method().progressive()
-                ? DynamicPruneData.forDense(model, train, data.dynamic()) : null;
+        DynamicMixture dynamic = data.dynamic() != null && s.method().progressive() ? DynamicMixture.forDense(model, train, data.dynamic()) : null;
         int batch = s.training().batch(), seq = s.training().seqLen();
-        BatchSource batches = dynamic != null ? dynamic.batches(batch, seq, s.seed()) : Batches.uniform(train, batch, seq, s.seed());
+        BatchSource batches = dynamic != null ? dynamic.mixture().batches(batch, seq, s.seed()) : Batches.uniform(train, batch, seq, s.seed());
         // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
         List<int[]> all = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         List<int[]> val = all.subList(0, Math.min(128, all.size()));
@@ -74,7 +71,7 @@ public final class PruneJob {
         long total = s.method().progressive() ? s.schedule().trainSteps() : 1;
         try (Progress bar = progress.task("prune " + s.method().cliName(), total)) {
             PruneRun.Context ctx = PruneRun.Context.of(batches, m -> Validation.ppl(m, val, ctxLen, 16))
-                    .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic);
+                    .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic));
             o = PruneRun.run(target, s, ctx);
             bar.step(total, total);
         }

@@ -4,6 +4,7 @@ import dev.shear.data.BatchSource;
 import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
 import dev.shear.data.DataPaths;
+import dev.shear.data.Mixture;
 import dev.shear.data.SourceSpec;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
@@ -15,7 +16,6 @@ import dev.shear.eval.PplSubset;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
-import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.WidthAlignment;
@@ -27,11 +27,11 @@ import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.PruneTarget;
+import dev.shear.recover.DynamicMixture;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
-import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +70,7 @@ public final class QualityBench {
         tok = ModelFolder.loadTokenizer(model, null);
         for (SourceSpec s : RecoverySpec.load(null).sources(null)) recoverySources.add(Corpus.load(s, tok, 64));
         try (CausalLm dense = fresh()) {
-            referencePpl = DynamicRecovery.measure(dense, recoverySources, measure);
+            referencePpl = DynamicRecovery.measure(dense, recoverySources, measure.training());
         }
     }
 
@@ -83,31 +83,33 @@ public final class QualityBench {
     public Pruned prune(PruneSettings s, PruneJob.DataKind data) {
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
-        DynamicPruneData dynamic = data == PruneJob.DataKind.DYNAMIC ? new DynamicPruneData(recoverySources, referencePpl, measureSettings) : null;
+        DynamicMixture dynamic = data == PruneJob.DataKind.DYNAMIC
+                ? new DynamicMixture(new Mixture(recoverySources), referencePpl, measureSettings.mixture(), measureSettings.training()) : null;
         BatchSource batches = switch (data) {
             case TINYSTORIES -> Batches.uniform(List.of(Corpus.load(DefaultData.tinyTrain(), tok, 0)), s.training().batch(), s.training().seqLen(), s.seed());
             case MIXTURE -> Batches.uniform(recoverySources, s.training().batch(), s.training().seqLen(), s.seed());
-            case DYNAMIC -> dynamic.batches(s.training().batch(), s.training().seqLen(), s.seed());
+            case DYNAMIC -> dynamic.mixture().batches(s.training().batch(), s.training().seqLen(), s.seed());
         };
         try (CausalLm model = fresh()) {
             PruneTarget target = PruneTarget.trace(model, s.training().lora());
             if (kda == null) kda = KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15, probe, Progress.NONE);
-            PruneRun.Outcome o = PruneRun.run(target, s, PruneRun.Context.of(batches, probe).withPreview(dynamic).withKnownKda(kda));
+            PruneRun.Outcome o = PruneRun.run(target, s, PruneRun.Context.of(batches, probe).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic)).withKnownKda(kda));
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
             }
         }
     }
 
-    /** The benchmarks' pruning settings: KDA done once by {@link #prune}, LoRA with the paper's defaults, no checkpoints. */
-    public static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq) {
-        return settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq, LhspgSchedule.LrShape.COSINE);
-    }
-
-    public static PruneSettings settings(Method m, double ratio, long seed, int warmup, int periods, int periodLength, double lr, int batch, int seq,
-                                  LhspgSchedule.LrShape shape) {
-        return new PruneSettings(m, ratio, Allocation.UNIFORM, WidthAlignment.NONE, 4, new LhspgSchedule(warmup, periods, periodLength, 0, 0.0, shape),
-                new TrainingSettings(lr, batch, seq, 0, LoraConfig.paperDefaults(seed)), new KdaSettings(List.of(), 0.15), seed);
+    /**
+     * The benchmarks' pruning settings: the bundled defaults with the benchmark's schedule, learning
+     * rate and batch, uniform allocation (or what the caller sets), no KDA of their own ({@link #prune}
+     * runs one for every method) and no checkpoints.
+     */
+    public static PruneSettings settings(Method m, double ratio, long seed, LhspgSchedule schedule, double lr, int batch, int seq) {
+        PruneSettings d = PipelineConfig.defaults().pruneSettings();
+        return d.withMethod(m).withRatio(ratio).withAllocation(Allocation.UNIFORM).withAlign(WidthAlignment.NONE).withSchedule(schedule)
+                .withTraining(d.training().withLr(lr).withBatch(batch).withSeqLen(seq).withCheckpointEvery(0).withLora(d.training().lora().withSeed(seed)))
+                .withKda(KdaSettings.NONE).withSeed(seed);
     }
 
     /** Dynamic (or static) recovery on the default mixture, no early stop, nothing checkpointed. */
@@ -120,9 +122,12 @@ public final class QualityBench {
         DynamicRecovery.run(model, recoverySources, referencePpl, s, none, Progress.NONE);
     }
 
+    /** The built-in spec's recovery with the benchmarks' budget: warm-up 5, never stopping early, no checkpoints. */
     public static RecoverySettings recovery(int rounds, int stepsPerRound, int batch, int seq, double lr, long seed, boolean dynamic) {
-        return new RecoverySettings(rounds, stepsPerRound, batch, seq, lr, 5, 0.05, 0.1, -1.0, 64,
-                new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed), 0, seed, dynamic);
+        RecoverySettings spec = RecoverySpec.load(null).settings(seed);
+        return spec.withBudget(rounds, stepsPerRound).withWarmupSteps(5).withMinImprovement(-1.0)
+                .withMixture(spec.mixture().withDynamic(dynamic))
+                .withTraining(spec.training().withBatch(batch).withSeqLen(seq).withLr(lr).withCheckpointEvery(0));
     }
 
     /** True when a row with these key fields is already in the file. */

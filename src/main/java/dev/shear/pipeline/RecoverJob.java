@@ -27,8 +27,8 @@ public final class RecoverJob {
                              Progress progress) {
         RecoverySettings s = spec.settings(seed);
         List<Corpus> sources = new ArrayList<>();
-        for (SourceSpec src : spec.sources(specFile)) sources.add(Corpus.load(src, pruned.tokenizer(), s.minTokens()));
-        Map<String, Double> ref = DynamicRecovery.measure(reference.model(), sources, s);
+        for (SourceSpec src : spec.sources(specFile)) sources.add(Corpus.load(src, pruned.tokenizer(), s.mixture().minTokens()));
+        Map<String, Double> ref = DynamicRecovery.measure(reference.model(), sources, s.training());
         DynamicRecovery.RoundStore store = new DynamicRecovery.RoundStore() {
             @Override public Checkpointer loop(int round) { return new FileCheckpointer(ckptDir.resolve("round-" + round), 2); }
             @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2); }

@@ -1,15 +1,12 @@
 package dev.shear.pipeline;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.shear.data.DataPaths;
 import dev.shear.data.SourceSpec;
 import dev.shear.lora.LoraConfig;
 import dev.shear.recover.InstructionTuning;
+import dev.shear.recover.MixtureSettings;
 import dev.shear.recover.RecoverySettings;
+import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -29,33 +26,15 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
 
     public record Lora(List<String> targets, int rank, double alpha, double dropout) {}
 
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-
     public static RecoverySpec load(Path file) {
         try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : Files.newInputStream(file)) {
-            RecoverySpec s = YAML.readValue(in, RecoverySpec.class);
+            RecoverySpec s = ConfigYaml.bind(ConfigYaml.read(in, name(file)), RecoverySpec.class, name(file));
             if (s.pretrain() == null || s.pretrain().sources() == null || s.pretrain().sources().isEmpty())
                 throw new IllegalArgumentException(name(file) + ": pretrain.sources must list at least one source");
             return s;
-        } catch (UnrecognizedPropertyException e) {
-            throw new IllegalArgumentException(name(file) + ": unknown key '" + e.getPropertyName() + "' (known: " + e.getKnownPropertyIds() + ")");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalArgumentException(name(file) + ": " + yamlProblem(e));
         } catch (IOException e) {
             throw new IllegalArgumentException(name(file) + ": cannot read (" + e.getMessage() + ")");
         }
-    }
-
-    /** A parser error on one line: where, and the parser's own lines without the quoted source and caret. */
-    public static String yamlProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
-        String what = e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
-                .collect(java.util.stream.Collectors.joining("; "));
-        var at = e.getLocation();
-        return (at == null || at.getLineNr() < 1 ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ")
-                + (what.isEmpty() ? "invalid YAML" : what);
     }
 
     public static String name(Path file) { return file == null ? "recovery-default.yaml" : file.toString(); }
@@ -71,8 +50,9 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
 
     public RecoverySettings settings(long seed) {
         Pretrain p = pretrain;
-        return new RecoverySettings(p.rounds(), p.stepsPerRound(), p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(),
-                p.minImprovement(), p.minTokens(), loraConfig(seed), checkpointEvery, seed, p.dynamic());
+        return new RecoverySettings(p.rounds(), p.stepsPerRound(), p.warmupSteps(), p.minImprovement(),
+                new MixtureSettings(p.dynamic(), p.tau(), p.floor(), p.minTokens()),
+                new TrainingSettings(p.lr(), p.batch(), p.seqLen(), checkpointEvery, loraConfig(seed)), seed);
     }
 
     public InstructionTuning.Settings instructionSettings(long seed) {

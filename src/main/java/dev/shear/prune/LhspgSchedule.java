@@ -16,7 +16,7 @@ import java.util.Objects;
  *                     structures still decaying need LoRA at full rate until the last period ends
  */
 public record LhspgSchedule(int warmup, int periods, int periodLength, int steps, double epsilon, LrShape lrShape) {
-    public enum LrShape { COSINE, CONSTANT }
+    public enum LrShape { CONSTANT, COSINE }
 
     public LhspgSchedule {
         if (warmup < 0 || periods < 1 || periodLength < 1)
@@ -37,6 +37,12 @@ public record LhspgSchedule(int warmup, int periods, int periodLength, int steps
 
     /** The LoRA steps a progressive run takes. */
     public int trainSteps() { return steps == 0 ? totalSteps() : steps; }
+
+    public LhspgSchedule withWarmup(int n) { return new LhspgSchedule(n, periods, periodLength, steps, epsilon, lrShape); }
+
+    public LhspgSchedule withPeriods(int n) { return new LhspgSchedule(warmup, n, periodLength, steps, epsilon, lrShape); }
+
+    public LhspgSchedule withPeriodLength(int n) { return new LhspgSchedule(warmup, periods, n, steps, epsilon, lrShape); }
 
     public LhspgSchedule withSteps(int n) { return new LhspgSchedule(warmup, periods, periodLength, n, epsilon, lrShape); }
 

@@ -28,8 +28,18 @@ import java.util.Random;
 public final class InstructionTuning {
     private InstructionTuning() {}
 
+    /** The stage's knobs; the built-in recovery spec's instruction section holds their defaults. */
     public record Settings(int steps, int batch, int maxLen, double lr, int warmupSteps, int evalEvery, int patience,
-                           int valExamples, LoraConfig lora, long seed) {}
+                           int valExamples, LoraConfig lora, long seed) {
+        /** A budget of {@code n} steps of {@code rows} examples of at most {@code len} tokens at peak rate {@code rate}. */
+        public Settings withBudget(int n, int rows, int len, double rate) {
+            return new Settings(n, rows, len, rate, warmupSteps, evalEvery, patience, valExamples, lora, seed);
+        }
+
+        public Settings withSchedule(int warmup, int every) {
+            return new Settings(steps, batch, maxLen, lr, warmup, every, patience, valExamples, lora, seed);
+        }
+    }
 
     public record Report(List<Double> losses, List<Double> valLosses, long bestStep, boolean stoppedEarly, double seconds,
                          List<TrainingLoop.Event> events) {}

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.shear.train.TrainingLoop;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +24,11 @@ class BatchesTest {
 
     @Test void weightedDrawsFollowTheCurrentWeights() {
         List<Corpus> sources = List.of(source(0), source(1), source(2));
-        double[] w = {0, 1, 0};
-        BatchSource src = Batches.weighted(sources, 8, 16, 3, () -> w);
+        Mixture mixture = new Mixture(sources);
+        mixture.setWeights(List.of(0.0, 1.0, 0.0));
+        BatchSource src = mixture.batches(8, 16, 3);
         assertArrayEquals(new int[] {0, 800, 0}, counts(src, 100));
-        w[0] = 0.5; w[1] = 0; w[2] = 0.5;
+        mixture.setWeights(List.of(0.5, 0.0, 0.5));
         int[] n = counts(src, 100);
         assertEquals(0, n[1]);
         assertTrue(Math.abs(n[0] - 400) < 60 && Math.abs(n[2] - 400) < 60, "about half each: " + java.util.Arrays.toString(n));
