@@ -5,11 +5,11 @@ import dev.shear.data.Corpus;
 import dev.shear.engine.Bench;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Progress;
+import dev.shear.io.AtomicFiles;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.pipeline.DefaultData;
 import dev.shear.pipeline.FileCheckpointer;
-import dev.shear.pipeline.Files2;
 import dev.shear.pipeline.LoadedLm;
 import dev.shear.pipeline.SoakVerdict;
 import dev.shear.train.AdamW;
@@ -81,7 +81,7 @@ final class BenchSoakCommand implements Runnable {
                     sampler.rss.stream().skip(1).mapToDouble(Double::doubleValue).toArray());
             System.out.println(v.describe());
         } finally {
-            Files2.deleteTree(ckptDir);
+            AtomicFiles.deleteTree(ckptDir);
         }
     }
 

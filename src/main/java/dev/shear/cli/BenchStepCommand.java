@@ -16,12 +16,12 @@ import dev.shear.graph.StructureSet;
 import dev.shear.io.HfConfigJson;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
-import dev.shear.pipeline.Json;
 import dev.shear.prune.LhspgPruner;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.MagnitudeSaliency;
@@ -195,7 +195,7 @@ final class BenchStepCommand implements Runnable {
 
     private static void line(Map<String, Object> m) {
         try {
-            System.out.println(Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            System.out.println(ShearJson.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -1,6 +1,6 @@
 package dev.shear.cli;
 
-import dev.shear.pipeline.Files2;
+import dev.shear.io.AtomicFiles;
 import dev.shear.pipeline.Pipeline;
 import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ final class DemoCommand implements Runnable {
     @Override public void run() {
         PipelineConfig cfg = PipelineConfig.load(null).withOutput(out.toString());
         boolean resume = Files.exists(out.resolve("config.resolved.yaml")) && !Files.exists(out.resolve("stage-report.done"));
-        if (!resume) Files2.deleteTree(out);
+        if (!resume) AtomicFiles.deleteTree(out);
         common.apply();
         Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");

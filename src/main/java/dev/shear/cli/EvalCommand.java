@@ -12,7 +12,7 @@ import dev.shear.eval.ZeroShotResult;
 import dev.shear.eval.ZeroShotSpec;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.eval.ZeroShotTaskResult;
-import dev.shear.pipeline.Json;
+import dev.shear.io.ShearJson;
 import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ final class EvalCommand implements Runnable {
                 bar.close();
                 System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
                         r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
-                if (json != null) Json.write(json, r);
+                if (json != null) ShearJson.write(json, r);
             }
         }
     }
@@ -83,7 +83,7 @@ final class EvalCommand implements Runnable {
                     r = ZeroShot.evaluate(target(lm), spec, bar);
                 }
                 System.out.println(table(r));
-                if (json != null) Json.write(json, r);
+                if (json != null) ShearJson.write(json, r);
             }
         }
     }

@@ -1,10 +1,10 @@
 package dev.shear.cli;
 
 import dev.shear.data.SourceSpec;
+import dev.shear.io.AtomicFiles;
 import dev.shear.model.WidthAlignment;
 import dev.shear.pipeline.DefaultData;
 import dev.shear.pipeline.FileCheckpointer;
-import dev.shear.pipeline.Files2;
 import dev.shear.pipeline.LoadedLm;
 import dev.shear.pipeline.PipelineConfig;
 import dev.shear.pipeline.PruneJob;
@@ -103,7 +103,7 @@ final class PruneCommand implements Runnable {
         }
         Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
-        if (!resume) Files2.deleteTree(ckptDir);
+        if (!resume) AtomicFiles.deleteTree(ckptDir);
         try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
             PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root());
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
@@ -114,6 +114,6 @@ final class PruneCommand implements Runnable {
             }
             r.cost().lines().forEach(System.out::println);
         }
-        Files2.deleteTree(ckptDir);
+        AtomicFiles.deleteTree(ckptDir);
     }
 }

@@ -3,6 +3,7 @@ package dev.shear.pipeline;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.shear.io.CheckpointFile;
 import dev.shear.io.ShearFormatException;
+import dev.shear.io.ShearJson;
 import dev.shear.train.Checkpointer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ public final class FileCheckpointer implements Checkpointer {
 
     @Override public void save(State s) {
         Path file = dir.resolve(String.format("step-%09d.ckpt", s.step()));
-        CheckpointFile.write(file, Json.string(Map.of("step", s.step(), "meta", s.meta())), s.tensors());
+        CheckpointFile.write(file, ShearJson.string(Map.of("step", s.step(), "meta", s.meta())), s.tensors());
         // the host copies just written are garbage now; a collection at this pause keeps them from being
         // promoted, which grew the old generation's resident pages by about a checkpoint each time
         System.gc();
@@ -43,7 +44,7 @@ public final class FileCheckpointer implements Checkpointer {
         for (int i = all.size() - 1; i >= 0; i--) {
             try {
                 CheckpointFile.Contents c = CheckpointFile.read(all.get(i));
-                Map<String, Object> m = Json.MAPPER.readValue(c.metaJson(), new TypeReference<Map<String, Object>>() {});
+                Map<String, Object> m = ShearJson.MAPPER.readValue(c.metaJson(), new TypeReference<Map<String, Object>>() {});
                 @SuppressWarnings("unchecked") Map<String, Object> meta = (Map<String, Object>) m.get("meta");
                 return Optional.of(new State(((Number) m.get("step")).longValue(), c.tensors(), meta));
             } catch (ShearFormatException | IOException e) {

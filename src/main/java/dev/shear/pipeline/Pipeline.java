@@ -5,6 +5,7 @@ import dev.shear.engine.Engine;
 import dev.shear.engine.Progress;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
+import dev.shear.eval.PerplexityResult;
 import dev.shear.eval.PerplexitySpec;
 import dev.shear.eval.PplSubset;
 import dev.shear.eval.ZeroShot;
@@ -14,6 +15,7 @@ import dev.shear.eval.ZeroShotTask;
 import dev.shear.graph.DependencyGraph;
 import dev.shear.graph.GraphReport;
 import dev.shear.io.AtomicFiles;
+import dev.shear.io.ShearJson;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
@@ -73,7 +75,7 @@ public final class Pipeline {
         body.run();
         double secs = (System.nanoTime() - t0) / 1e9;
         stageSeconds.put(name, secs);
-        AtomicFiles.writeString(marker, Json.string(Map.of("stage", name, "seconds", secs)));
+        AtomicFiles.writeString(marker, ShearJson.string(Map.of("stage", name, "seconds", secs)));
         log(String.format("%s: finished in %.1f s", name, secs));
     }
 
@@ -117,7 +119,7 @@ public final class Pipeline {
         } finally {
             traced = null;
         }
-        Files2.deleteTree(dir.resolve("pruned.ckpt"));
+        AtomicFiles.deleteTree(dir.resolve("pruned.ckpt"));
     }
 
     private void recover(Path model) {
@@ -136,50 +138,45 @@ public final class Pipeline {
                     progress);
             log("recover: " + r.pretrain().rounds().size() + " rounds, " + r.pretrain().stopReason());
         }
-        Files2.deleteTree(dir.resolve("recovered.ckpt"));
+        AtomicFiles.deleteTree(dir.resolve("recovered.ckpt"));
     }
 
     private void evaluate(Path model) {
-        Map<String, Object> all = new LinkedHashMap<>();
+        Map<String, ModelEvaluation> all = new LinkedHashMap<>();
         Map<String, Path> models = new LinkedHashMap<>();
         models.put("original", model);
         models.put("pruned", dir.resolve("pruned"));
         models.put("recovered", dir.resolve("recovered"));
         for (Map.Entry<String, Path> e : models.entrySet()) all.put(e.getKey(), evaluateOne(e.getValue()));
-        Json.write(dir.resolve("eval-report.json"), all);
+        ShearJson.write(dir.resolve("eval-report.json"), all);
     }
 
     /** The numbers the report quotes; `./shear eval` on the saved model gives the same ones. */
-    public Map<String, Object> evaluateOne(Path model) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    public ModelEvaluation evaluateOne(Path model) {
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             EvalTarget t = new EvalTarget(lm.model(), lm.tokenizer(), lm.sha256());
-            out.put("params", lm.model().numParams());
-            out.put("sha256", lm.sha256());
-            Map<String, Object> ppl = new LinkedHashMap<>();
+            Map<String, PerplexityResult> ppl = new LinkedHashMap<>();
             for (String ds : cfg.evaluation().ppl()) {
                 if (ds.equals("tinystories"))
                     ppl.put("tinystories", Perplexity.evaluate(t, "tinystories", PerplexitySpec.lines(DefaultData.VALIDATION_END, -1), Progress.NONE));
                 else ppl.put(ds, PplSubset.evaluate(t, ds, PerplexitySpec.llmPruner(), cfg.evaluation().pplTokens(), Progress.NONE));
             }
-            out.put("perplexity", ppl);
             List<ZeroShotTask> tasks = cfg.evaluation().zeroshotTasks();
+            ZeroShotResult z = null;
             if (!tasks.isEmpty()) {
-                ZeroShotResult z;
                 try (Progress bar = progress.task("zero-shot " + model.getFileName(), 1)) {
                     z = ZeroShot.evaluate(t, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), bar);
                 }
-                out.put("zeroshot", z);
             }
+            return new ModelEvaluation(lm.model().numParams(), lm.sha256(), ppl, z);
         }
-        return out;
     }
 
     private void writeConfig() { AtomicFiles.writeString(dir.resolve("config.resolved.yaml"), ConfigYaml.write(cfg)); }
 
     private double readSeconds(Path marker) {
         try {
-            return ((Number) Json.MAPPER.readValue(Files.readString(marker), Map.class).get("seconds")).doubleValue();
+            return ((Number) ShearJson.MAPPER.readValue(Files.readString(marker), Map.class).get("seconds")).doubleValue();
         } catch (IOException e) {
             return Double.NaN;
         }

@@ -7,6 +7,7 @@ import dev.shear.data.SourceSpec;
 import dev.shear.engine.Progress;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import dev.shear.prune.PruneRun;
@@ -60,7 +61,8 @@ public final class PruneJob {
         CausalLm model = target.model();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
-        DynamicMixture dynamic = data.dynamic() != null && s.method().progressive() ? DynamicMixture.forDense(model, train, data.dynamic()) : null;
+        DynamicMixture dynamic = data.dynamic() != null && s.method().progressive()
+                ? target.adapters().bypassed(() -> DynamicMixture.forDense(model, train, data.dynamic())) : null;
         int batch = s.training().batch(), seq = s.training().seqLen();
         BatchSource batches = dynamic != null ? dynamic.mixture().batches(batch, seq, s.seed()) : Batches.uniform(train, batch, seq, s.seed());
         // KDA's probe: the first 128 validation lines keep groups x ratios evaluations cheap
@@ -78,7 +80,7 @@ public final class PruneJob {
         try (CausalLm compact = o.compact()) {
             ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
         }
-        Json.write(out.resolve("prune-report.json"), o.result());
+        ShearJson.write(out.resolve("prune-report.json"), o.result());
         return o.result();
     }
 }

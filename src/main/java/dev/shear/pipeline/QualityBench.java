@@ -15,6 +15,7 @@ import dev.shear.eval.PerplexitySpec;
 import dev.shear.eval.PplSubset;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
@@ -92,7 +93,7 @@ public final class QualityBench {
         };
         try (CausalLm model = fresh()) {
             PruneTarget target = PruneTarget.trace(model, s.training().lora());
-            if (kda == null) kda = KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15, probe, Progress.NONE);
+            if (kda == null) kda = target.adapters().bypassed(() -> KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15, probe, Progress.NONE));
             PruneRun.Outcome o = PruneRun.run(target, s, PruneRun.Context.of(batches, probe).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic)).withKnownKda(kda));
             try (CausalLm c = o.compact()) {
                 return new Pruned(c.config(), c.toHost(), o.result());
@@ -136,7 +137,7 @@ public final class QualityBench {
         try {
             for (String line : Files.readAllLines(out)) {
                 if (line.isBlank()) continue;
-                Map<?, ?> row = Json.MAPPER.readValue(line, Map.class);
+                Map<?, ?> row = ShearJson.MAPPER.readValue(line, Map.class);
                 if (key.entrySet().stream().allMatch(e -> same(e.getValue(), row.get(e.getKey())))) return true;
             }
         } catch (IOException e) {
@@ -180,10 +181,10 @@ public final class QualityBench {
     }
 
     public void save(Map<String, Object> row) {
-        System.out.println(Json.string(row).replace("\n", " "));
+        System.out.println(ShearJson.string(row).replace("\n", " "));
         try {
             Files.createDirectories(out.toAbsolutePath().getParent());
-            Files.writeString(out, Json.MAPPER.writeValueAsString(row).replace("\n", "").replaceAll("\\s+", " ") + "\n",
+            Files.writeString(out, ShearJson.MAPPER.writeValueAsString(row).replace("\n", "").replaceAll("\\s+", " ") + "\n",
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new IllegalStateException(out + ": " + e.getMessage());

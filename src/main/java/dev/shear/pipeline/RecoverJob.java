@@ -6,6 +6,7 @@ import dev.shear.data.SourceSpec;
 import dev.shear.engine.Progress;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.InstructionTuning;
 import dev.shear.recover.RecoverySettings;
@@ -47,7 +48,7 @@ public final class RecoverJob {
         }
         ModelFolder.save(new LoadedModel(pruned.model().config(), pruned.model().toHost(), null), pruned.tokenizer(), out);
         Report r = new Report(s, sources.stream().map(Corpus::name).toList(), pre, inst);
-        Json.write(out.resolve("recover-report.json"), r);
+        ShearJson.write(out.resolve("recover-report.json"), r);
         plots(r, out);
         return r;
     }

@@ -94,6 +94,7 @@ public final class PruneRun {
         if (!s.kda().configured()) return null;
         boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
         if (s.kda().gammaU() <= 0 && !allocates) return null;
-        return KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE);
+        return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
+                KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE));
     }
 }
