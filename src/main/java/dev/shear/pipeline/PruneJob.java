@@ -58,6 +58,20 @@ public final class PruneJob {
     /** Prunes a traced model with the settings' method, saves the compact model in {@code out} with prune-report.json. */
     public static PruneRun.Result run(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Path out, Checkpointer ckpt,
                                       Progress progress) {
+        PruneRun.Outcome o = prune(target, tok, s, data, ckpt, progress);
+        try (CausalLm compact = o.compact()) {
+            ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
+        }
+        ShearJson.write(out.resolve("prune-report.json"), o.result());
+        return o.result();
+    }
+
+    /**
+     * Prunes a traced model with the settings' method on the given text; KDA measures TinyStories
+     * validation lines. The compact model is the caller's to close.
+     */
+    public static PruneRun.Outcome prune(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Checkpointer ckpt,
+                                         Progress progress) {
         CausalLm model = target.model();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
@@ -77,10 +91,6 @@ public final class PruneJob {
             o = PruneRun.run(target, s, ctx);
             bar.step(total, total);
         }
-        try (CausalLm compact = o.compact()) {
-            ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
-        }
-        ShearJson.write(out.resolve("prune-report.json"), o.result());
-        return o.result();
+        return o;
     }
 }

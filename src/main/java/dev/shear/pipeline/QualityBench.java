@@ -32,7 +32,6 @@ import dev.shear.recover.DynamicMixture;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
 import dev.shear.recover.Validation;
-import dev.shear.train.Checkpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,11 +115,7 @@ public final class QualityBench {
     /** Dynamic (or static) recovery on the default mixture, no early stop, nothing checkpointed. */
     public void recover(CausalLm model, RecoverySettings s) {
         if (s.stepsPerRound() <= 0) return;
-        DynamicRecovery.RoundStore none = new DynamicRecovery.RoundStore() {
-            @Override public Checkpointer loop(int round) { return Checkpointer.NONE; }
-            @Override public Checkpointer rounds() { return Checkpointer.NONE; }
-        };
-        DynamicRecovery.run(model, recoverySources, referencePpl, s, none, Progress.NONE);
+        DynamicRecovery.run(model, recoverySources, referencePpl, s, DynamicRecovery.RoundStore.NONE, Progress.NONE);
     }
 
     /** The built-in spec's recovery with the benchmarks' budget: warm-up 5, never stopping early, no checkpoints. */

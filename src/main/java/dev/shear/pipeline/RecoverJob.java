@@ -7,6 +7,8 @@ import dev.shear.engine.Progress;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.ShearJson;
+import dev.shear.io.Tokenizer;
+import dev.shear.model.CausalLm;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.InstructionTuning;
 import dev.shear.recover.RecoverySettings;
@@ -27,17 +29,12 @@ public final class RecoverJob {
     public static Report run(LoadedLm pruned, LoadedLm reference, RecoverySpec spec, Path specFile, long seed, Path out, Path ckptDir,
                              Progress progress) {
         RecoverySettings s = spec.settings(seed);
-        List<Corpus> sources = new ArrayList<>();
-        for (SourceSpec src : spec.sources(specFile)) sources.add(Corpus.load(src, pruned.tokenizer(), s.mixture().minTokens()));
-        Map<String, Double> ref = DynamicRecovery.measure(reference.model(), sources, s.training());
+        List<SourceSpec> sources = spec.sources(specFile);
         DynamicRecovery.RoundStore store = new DynamicRecovery.RoundStore() {
             @Override public Checkpointer loop(int round) { return new FileCheckpointer(ckptDir.resolve("round-" + round), 2); }
             @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2); }
         };
-        DynamicRecovery.Report pre;
-        try (Progress bar = progress.task("recover", (long) s.rounds() * s.stepsPerRound())) {
-            pre = DynamicRecovery.run(pruned.model(), sources, ref, s, store, bar);
-        }
+        DynamicRecovery.Report pre = pretrain(pruned.model(), reference.model(), pruned.tokenizer(), sources, s, store, progress);
         InstructionTuning.Report inst = null;
         if (spec.instruction() != null && spec.instruction().enabled()) {
             var examples = AlpacaTemplate.read(RecoverySpec.resolve(specFile, spec.instruction().path()));
@@ -47,10 +44,24 @@ public final class RecoverJob {
             }
         }
         ModelFolder.save(new LoadedModel(pruned.model().config(), pruned.model().toHost(), null), pruned.tokenizer(), out);
-        Report r = new Report(s, sources.stream().map(Corpus::name).toList(), pre, inst);
+        Report r = new Report(s, sources.stream().map(SourceSpec::name).toList(), pre, inst);
         ShearJson.write(out.resolve("recover-report.json"), r);
         plots(r, out);
         return r;
+    }
+
+    /**
+     * The pretraining-mixture stage: the reference model's perplexity on each source's validation split,
+     * then dynamic recovery rounds on the pruned model (modified in place).
+     */
+    public static DynamicRecovery.Report pretrain(CausalLm pruned, CausalLm reference, Tokenizer tok, List<SourceSpec> specs,
+                                                  RecoverySettings s, DynamicRecovery.RoundStore store, Progress progress) {
+        List<Corpus> sources = new ArrayList<>();
+        for (SourceSpec src : specs) sources.add(Corpus.load(src, tok, s.mixture().minTokens()));
+        Map<String, Double> ref = DynamicRecovery.measure(reference, sources, s.training());
+        try (Progress bar = progress.task("recover", (long) s.rounds() * s.stepsPerRound())) {
+            return DynamicRecovery.run(pruned, sources, ref, s, store, bar);
+        }
     }
 
     public static void plots(Report r, Path out) {

@@ -40,6 +40,12 @@ public final class DynamicRecovery {
 
     /** Per-round state files: "round-N" holds the merged model after round N; the loop's own checkpoints go beside it. */
     public interface RoundStore {
+        /** Nothing saved, nothing resumed. */
+        RoundStore NONE = new RoundStore() {
+            @Override public Checkpointer loop(int round) { return Checkpointer.NONE; }
+            @Override public Checkpointer rounds() { return Checkpointer.NONE; }
+        };
+
         Checkpointer loop(int round);
 
         Checkpointer rounds();
