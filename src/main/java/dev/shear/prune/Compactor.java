@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Builds the compact dense model from a group-sparse one (method.md 5): output rows first, then the
+ * Builds the compact dense model from a group-sparse one (docs/method.md, "Compaction"): output rows first, then the
  * input columns that depended on them, then new per-layer widths. LoRA must already be merged:
  * pruned structures have zero B rows, so merging before slicing equals merging after.
  */

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LoRA Half-Space Projected Gradient as a training-loop hook (method.md 4.3). After warm-up, each of
+ * LoRA Half-Space Projected Gradient as a training-loop hook (docs/method.md, "LHSPG"). After warm-up, each of
  * P periods moves the lowest-saliency important structures into the active set; over the period
  * their base weights absorb s·BA, shrink linearly to zero (half-space projection may zero them
  * earlier), and their B rows are kept at zero, while LoRA on the kept structures takes over.
@@ -82,7 +82,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         return this;
     }
 
-    /** K // P per period, the remainder in the last one (method.md A5). */
+    /** K // P per period, the remainder in the last one (docs/method.md, "LHSPG"). */
     static int[] split(int k, int periods) {
         int[] out = new int[periods];
         java.util.Arrays.fill(out, k / periods);
@@ -163,7 +163,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     }
 
     /**
-     * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (method.md 4.3 step 5).
+     * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (docs/method.md, "LHSPG", steps 1-4).
      * All on the engine, in fp32 (the heap version formed the step in fp64: the results differ by
      * float rounding); only per-row and per-column sums for the half-space test come to the heap.
      */

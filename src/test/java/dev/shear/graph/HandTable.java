@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-/** The hand-derived LLaMA table of method.md 2.4 (KV-group attention structures, MLP channels), for tests. */
+/** The hand-derived LLaMA table of docs/method.md, "Structures" (KV-group attention structures, MLP channels), for tests. */
 public final class HandTable {
     private HandTable() {}
 

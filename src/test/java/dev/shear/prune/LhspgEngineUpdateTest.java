@@ -112,7 +112,7 @@ class LhspgEngineUpdateTest {
         return out;
     }
 
-    /** method.md 4.3 step 5 on the heap: absorb s·BA, shrink by x/(T_p − t), half-space test, zero the LoRA slices. */
+    /** One LHSPG step (docs/method.md, "LHSPG") on the heap: absorb s·BA, shrink by x/(T_p − t), half-space test, zero the LoRA slices. */
     private static Map<String, HostTensor> paperStep(Map<String, HostTensor> w, LoraAdapters ad, StructureSet set,
                                                      List<StructureRef> active, long remaining, double eps, int[] early) {
         Map<String, HostTensor> out = copy(w);
