@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What the quality benchmarks share: stories260K and its tokenizer, the default recovery mixture
@@ -59,10 +60,13 @@ public final class QualityBench {
     private final Path out;
     private final int pplTokens;
     private final RecoverySettings measureSettings;
+    private final Consumer<String> rows;
     private KnowledgeDistribution.Result kda;
 
-    public QualityBench(Path out, int pplTokens, RecoverySettings measure) {
+    /** @param rows sees each row as one line of JSON as it is appended (the CLI prints it) */
+    public QualityBench(Path out, int pplTokens, RecoverySettings measure, Consumer<String> rows) {
         this.out = out;
+        this.rows = rows;
         this.pplTokens = pplTokens;
         this.measureSettings = measure;
         Path model = DataPaths.stories260K();
@@ -176,7 +180,7 @@ public final class QualityBench {
     }
 
     public void save(Map<String, Object> row) {
-        System.out.println(ShearJson.string(row).replace("\n", " "));
+        rows.accept(ShearJson.string(row).replace("\n", " "));
         try {
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, ShearJson.MAPPER.writeValueAsString(row).replace("\n", "").replaceAll("\\s+", " ") + "\n",
