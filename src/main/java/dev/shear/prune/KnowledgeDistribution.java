@@ -20,7 +20,7 @@ import java.util.Set;
 public final class KnowledgeDistribution {
     private KnowledgeDistribution() {}
 
-    /** Measures a model's perplexity on the analysis set; the CLI passes an evaluation protocol. */
+    /** Measures a model's perplexity on the analysis set; the pipeline passes validation perplexity on held-out text. */
     public interface Probe { double perplexity(CausalLm model); }
 
     public record Row(int group, String id, Cluster cluster, int layer, List<Double> ppl, double deviation, boolean unprunable) {}
