@@ -68,22 +68,21 @@ class PipelineConfigTest {
 
     @Test void unknownKeysAreNamedWithTheirPath(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, "prune: {schedule: {warmupp: 3}}\n");
-        String m = assertThrows(IllegalArgumentException.class, () -> PipelineConfig.load(f)).getMessage();
-        assertTrue(m.startsWith(f + ": unknown key 'prune.schedule.warmupp'"), m);
-        Files.writeString(f, "prune: {seed: 3}\n");
-        m = assertThrows(IllegalArgumentException.class, () -> PipelineConfig.load(f)).getMessage();
-        assertTrue(m.contains("unknown key 'prune.seed'"), "the seed is the top-level one: " + m);
+        assertTrue(loadError(f, "prune: {schedule: {warmupp: 3}}").startsWith(f + ": unknown key 'prune.schedule.warmupp'"));
+        assertTrue(loadError(f, "prune: {seed: 3}").contains("unknown key 'prune.seed'"), "the seed is the top-level one");
     }
 
     @Test void badValuesNameTheirKey(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("c.yaml");
-        Files.writeString(f, "prune: {schedule: {warmup: -1}}\n");
+        assertTrue(loadError(f, "prune: {schedule: {warmup: -1}}").startsWith(f + ": prune.schedule "));
+        assertTrue(loadError(f, "evaluation: {zeroshot_tasks: [boolq, chess]}").contains("evaluation.zeroshot_tasks[1] 'chess': expected boolq, piqa"));
+    }
+
+    /** The one-line error of loading this config. */
+    private static String loadError(Path f, String yaml) throws Exception {
+        Files.writeString(f, yaml + "\n");
         String m = assertThrows(IllegalArgumentException.class, () -> PipelineConfig.load(f)).getMessage();
-        assertTrue(m.startsWith(f + ": prune.schedule "), m);
-        Files.writeString(f, "evaluation: {zeroshot_tasks: [boolq, chess]}\n");
-        m = assertThrows(IllegalArgumentException.class, () -> PipelineConfig.load(f)).getMessage();
-        assertTrue(m.contains("evaluation.zeroshot_tasks[1] 'chess': expected boolq, piqa"), m);
+        return m;
     }
 
     private static List<String> keys(JsonNode n, String at) {
