@@ -11,7 +11,7 @@ Phases (each a warm-up then --reps timed repetitions, median reported):
   forward  the perplexity pass: forward + mean token NLL, no autograd
   lora     one LoRA training step: forward, NLL, backward, global-norm clip 1.0, AdamW (lr 1e-4,
            betas 0.9/0.999, eps 1e-8, no decay) on the LoRA factors only (lora.TrainStep)
-  lhspg    one LHSPG paper-mode update (method.md 4.3 step 5; prune.LhspgPruner.projectActive) with
+  lhspg    one LHSPG paper-mode update (docs/method.md, "LHSPG"; prune.LhspgPruner.projectActive) with
            every KV group and MLP channel of layer 0 active: absorb s*BA, shrink by x/(T_p - t),
            half-space test <x~, x> < eps ||x||^2 per structure, write back, zero their B rows, and
            the mean active norm (LhspgPruner.recordNorm)

@@ -1,13 +1,15 @@
 package dev.shear.cli;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.eval.EvalBench;
 import dev.shear.eval.EvalBenchResult;
 import dev.shear.eval.EvalTarget;
-import dev.shear.eval.Progress;
 import dev.shear.eval.ZeroShotTask;
+import dev.shear.io.ShearJson;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +57,8 @@ final class BenchEvalCommand implements Runnable {
                 }
             }
         }
-        System.out.println(Json.string(results));
-        if (json != null) Json.write(json, results);
+        System.out.println(ShearJson.string(results));
+        if (json != null) ShearJson.write(json, results);
     }
 
     private static EvalBenchResult report(EvalBenchResult r) {

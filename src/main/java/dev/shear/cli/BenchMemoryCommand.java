@@ -1,5 +1,6 @@
 package dev.shear.cli;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Bench;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
@@ -11,11 +12,7 @@ import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.ModelStream;
 import dev.shear.io.SafetensorsDType;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainStep;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.RandomWeightSource;
@@ -24,6 +21,9 @@ import dev.shear.plan.MemoryEstimate;
 import dev.shear.plan.MemoryPlanner;
 import dev.shear.plan.Phase;
 import dev.shear.plan.Workload;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.TrainStep;
 import java.util.List;
 import java.util.Random;
 import picocli.CommandLine.Command;
@@ -67,7 +67,7 @@ final class BenchMemoryCommand implements Runnable {
         System.out.printf("VmHWM after engine start  %9.1f MiB%n", start);
         if (phase.equals("baseline")) return;
         ModelConfig cfg = choice.config();
-        try (CausalLm model = modelOptions.configure(load(cfg))) {
+        try (CausalLm model = modelOptions.options().configure(load(cfg))) {
             double loaded = Bench.peakRssMib();
             System.out.printf("VmHWM after load          %9.1f MiB  (%d parameters, base %s)%n", loaded, model.numParams(), model.dtype());
             switch (phase) {

@@ -1,12 +1,13 @@
 package dev.shear.cli;
 
-import dev.shear.model.CausalLm;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.QualityBench;
+import dev.shear.pipeline.QualityTable;
+import dev.shear.prune.Allocation;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
-import dev.shear.prune.PruneSettings;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,78 +40,13 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
 
-    private QualityBench bench;
-
     @Override public void run() {
         common.apply();
-        if (label != null && methods.size() != 1) throw new IllegalArgumentException("--label needs exactly one --methods entry");
-        bench = new QualityBench(out, pplTokens, recovery(0, 1));
-        try (CausalLm dense = bench.fresh()) {
-            row("dense", 0, 0, "none", 0, dense, null);
-        }
-        int pruneSteps = warmup + periods * periodLength;
-        for (long seed : seeds) {
-            try (CausalLm dense = bench.fresh()) {
-                if (!bench.done(key("dense+recovery", 0, seed, "a"))) bench.recover(dense, recovery(seed, recoverySteps + pruneSteps));
-                row("dense+recovery", 0, seed, "a", recoverySteps + pruneSteps, dense, null);
-            }
-            for (double ratio : ratios)
-                for (String m : methods) runMethod(Method.parse(m), ratio, seed, pruneSteps);
-        }
-    }
-
-    private void runMethod(Method m, double ratio, long seed, int pruneSteps) {
-        if (budgets.stream().allMatch(b -> bench.done(key(name(m), ratio, seed, b)))) return;
-        PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, pruneLr == null ? lr : pruneLr, batch, seq,
-                LhspgSettings.LrShape.parse(pruneLrShape)).withAllocation(dev.shear.prune.Allocation.parse(allocation));
-        if (pruneRunSteps != null && m.progressive()) s = s.withTrainSteps(pruneRunSteps);
-        QualityBench.Pruned p = bench.prune(s, dataKind());
-        int trained = p.result().trainSteps();
-        if (budgets.contains("none")) try (CausalLm c = p.model()) { row(name(m), ratio, seed, "none", trained, c, p); }
-        Map<String, Object> a = null;
-        if (budgets.contains("a")) try (CausalLm c = p.model()) {   // (a): pruning-time + recovery steps equal for all
-            bench.recover(c, recovery(seed, recoverySteps + pruneSteps - trained));
-            a = row(name(m), ratio, seed, "a", pruneSteps + recoverySteps, c, p);
-        }
-        if (!budgets.contains("b")) return;
-        if (trained == pruneSteps && a != null) {            // progressive: (b) is the very same run
-            bench.copy(a, key(name(m), ratio, seed, "b"));
-            return;
-        }
-        try (CausalLm c = p.model()) {                       // (b): the same post-pruning recovery
-            bench.recover(c, recovery(seed, recoverySteps));
-            row(name(m), ratio, seed, "b", trained + recoverySteps, c, p);
-        }
-    }
-
-    private PruneJob.DataKind dataKind() {
-        try {
-            return PruneJob.DataKind.parse(pruneData);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--prune-data " + e.getMessage());
-        }
-    }
-
-    private String name(Method m) { return label != null ? label : m.cliName(); }
-
-    /** Two rounds of dynamic recovery splitting the steps. */
-    private dev.shear.recover.RecoverySettings recovery(long seed, int steps) {
-        return QualityBench.recovery(2, Math.max(0, steps / 2), batch, seq, lr, seed, true);
-    }
-
-    private static Map<String, Object> key(String method, double ratio, long seed, String budget) {
-        return QualityBench.key("method", method, "ratio", ratio, "seed", seed, "budget", budget);
-    }
-
-    /** Evaluates and appends the row; null when it was already in the file. */
-    private Map<String, Object> row(String method, double ratio, long seed, String budget, int steps, CausalLm m, QualityBench.Pruned p) {
-        Map<String, Object> key = key(method, ratio, seed, budget);
-        if (bench.done(key)) return null;
-        Map<String, Object> extra = QualityBench.key("lora_steps", steps);
-        if (p != null) extra.put("prune_seconds", p.result().seconds());
-        if (p != null && !p.result().plan().quotas().isEmpty()) extra.put("quotas", p.result().plan().quotas());   // which layers gave up what
-        Map<String, Object> r = bench.measure(key, m, extra);
-        bench.save(r);
-        return r;
+        LhspgSchedule schedule = LhspgSchedule.of(warmup, periods, periodLength).withSteps(pruneRunSteps == null ? 0 : pruneRunSteps)
+                .withLrShape(Choices.parse("--prune-lr-shape", LhspgSchedule.LrShape.class, pruneLrShape));
+        QualityTable.Protocol protocol = new QualityTable.Protocol(methods.stream().map(Method::parse).toList(), ratios, seeds, schedule,
+                recoverySteps, pruneLr == null ? lr : pruneLr, lr, batch, seq, Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData),
+                Choices.parse("--allocation", Allocation.class, allocation), budgets, label);
+        new QualityTable(protocol, new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println)).run();
     }
 }

@@ -1,16 +1,11 @@
 package dev.shear.cli;
 
-import dev.shear.io.DataPaths;
-import dev.shear.lora.Checkpointer;
-import dev.shear.lora.LoraConfig;
-import dev.shear.model.CausalLm;
+import dev.shear.pipeline.QualityBench;
+import dev.shear.pipeline.RecoveryAblation;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
-import dev.shear.prune.PruneSettings;
-import dev.shear.recover.AlpacaTemplate;
-import dev.shear.recover.InstructionTuning;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,53 +32,10 @@ final class BenchRecoveryCommand implements Runnable {
     @Option(names = "--ppl-tokens", defaultValue = "32768", description = "Tokens of WikiText-2 and PTB scored (llm-pruner windows).") int pplTokens;
     @Option(names = "--out", defaultValue = "docs/results/recovery.jsonl") Path out;
 
-    private QualityBench bench;
-    private List<AlpacaTemplate.Example> alpaca;
-
     @Override public void run() {
         common.apply();
-        for (String m : modes)
-            if (!List.of("none", "instruction", "static", "dynamic", "dynamic+instruction").contains(m))
-                throw new IllegalArgumentException("--modes: unknown mode '" + m + "'");
-        bench = new QualityBench(out, pplTokens, QualityBench.recovery(1, 1, batch, seq, lr, 0, true));
-        alpaca = AlpacaTemplate.read(DataPaths.data("alpaca/alpaca_5000.json"));
-        Method m = Method.parse(method);
-        for (long seed : seeds)
-            for (double ratio : ratios) {
-                if (modes.stream().allMatch(mode -> bench.done(key(m, mode, ratio, seed)))) continue;
-                PruneSettings s = QualityBench.settings(m, ratio, seed, warmup, periods, periodLength, lr, batch, seq);
-                QualityBench.Pruned p = bench.prune(s, PruneJob.DataKind.TINYSTORIES);
-                for (String mode : modes) {
-                    if (bench.done(key(m, mode, ratio, seed))) continue;
-                    try (CausalLm c = p.model()) {
-                        Map<String, Object> extra = recover(c, mode, seed);
-                        extra.put("prune_steps", p.result().trainSteps());
-                        bench.row(key(m, mode, ratio, seed), c, extra);
-                    }
-                }
-            }
-    }
-
-    /** Runs one recovery mode within the step budget; returns what it did. */
-    private Map<String, Object> recover(CausalLm c, String mode, long seed) {
-        int instruction = switch (mode) {
-            case "instruction" -> steps;
-            case "dynamic+instruction" -> steps / 3;
-            default -> 0;
-        };
-        int pretrain = mode.equals("static") || mode.startsWith("dynamic") ? steps - instruction : 0;
-        if (pretrain > 0) bench.recover(c, QualityBench.recovery(rounds, pretrain / rounds, batch, seq, lr, seed, !mode.equals("static")));
-        int instructionRun = 0;
-        if (instruction > 0) {
-            var settings = new InstructionTuning.Settings(instruction, batch, seq, lr, 5, 25, 2, 100,
-                    new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed + 101), seed);
-            instructionRun = InstructionTuning.run(c, bench.tok, alpaca, settings, Checkpointer.NONE, null).losses().size();
-        }
-        return QualityBench.key("pretrain_steps", pretrain / rounds * rounds, "instruction_steps", instructionRun,
-                "budget_steps", steps, "batch", batch, "seq", seq);
-    }
-
-    private static Map<String, Object> key(Method m, String mode, double ratio, long seed) {
-        return QualityBench.key("method", m.cliName(), "recovery", mode, "ratio", ratio, "seed", seed);
+        RecoveryAblation.Protocol protocol = new RecoveryAblation.Protocol(Method.parse(method), modes, ratios, seeds,
+                LhspgSchedule.of(warmup, periods, periodLength), steps, rounds, batch, seq, lr);
+        new RecoveryAblation(protocol, new QualityBench(out, pplTokens, QualityBench.recovery(1, 1, batch, seq, lr, 0, true), System.out::println)).run();
     }
 }

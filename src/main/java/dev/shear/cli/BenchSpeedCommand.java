@@ -5,6 +5,7 @@ import dev.shear.engine.Engine;
 import dev.shear.engine.StepScope;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import dev.shear.model.CausalLm;
 import dev.shear.model.KvCache;
 import dev.shear.model.ModelCost;
@@ -55,7 +56,7 @@ final class BenchSpeedCommand implements Runnable {
             Map<String, Object> out = new LinkedHashMap<>();
             printHeader(lms.size());
             for (Workload w : workloads()) out.put(w.name(), measure(w, lms, vocab));
-            if (json != null) Json.write(json, out);
+            if (json != null) ShearJson.write(json, out);
         } finally {
             lms.forEach(CausalLm::close);
         }

@@ -2,36 +2,36 @@ package dev.shear.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Bench;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.graph.Cluster;
 import dev.shear.graph.DependencyGraph;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureSet;
 import dev.shear.io.HfConfigJson;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
+import dev.shear.io.ShearJson;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainStep;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
-import dev.shear.prune.Cluster;
-import dev.shear.prune.GraphStructures;
+import dev.shear.model.ModelCost;
 import dev.shear.prune.LhspgPruner;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.MagnitudeSaliency;
-import dev.shear.prune.PrunableGroup;
-import dev.shear.prune.StructureSet;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.TrainStep;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import dev.shear.model.ModelCost;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -126,7 +126,7 @@ final class BenchStepCommand implements Runnable {
      * period starts (saliency, untimed) on the first call; later calls are pure projection steps.
      */
     private void lhspg(CausalLm lm, LoraAdapters ad) {
-        StructureSet all = GraphStructures.from(DependencyGraph.trace(lm));
+        StructureSet all = DependencyGraph.trace(lm).structures();
         Set<Integer> others = new HashSet<>();
         Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
         for (int g = 0; g < all.groups().size(); g++) {
@@ -134,8 +134,8 @@ final class BenchStepCommand implements Runnable {
             if (pg.layer() != 0) others.add(g);
             else counts.merge(pg.cluster(), pg.structures().size(), Integer::sum);
         }
-        LhspgSettings s = new LhspgSettings(0, 1, reps + 3, 0.0, LhspgSettings.Mode.PAPER);   // no period end inside the timing
-        LhspgPruner pruner = new LhspgPruner(lm, ad, all.withUnprunable(others), counts, s, new MagnitudeSaliency());
+        LhspgSchedule s = LhspgSchedule.of(0, 1, reps + 3);   // no period end inside the timing
+        LhspgPruner pruner = new LhspgPruner(lm, ad, all.withUnprunable(others), counts, s, LhspgPruner.Mode.PAPER, new MagnitudeSaliency());
         pruner.afterStep(0);
         long[] k = {1};
         double t = median(reps, () -> pruner.afterStep(k[0]++));
@@ -195,7 +195,7 @@ final class BenchStepCommand implements Runnable {
 
     private static void line(Map<String, Object> m) {
         try {
-            System.out.println(Json.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
+            System.out.println(ShearJson.MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -1,5 +1,8 @@
 package dev.shear.cli;
 
+import dev.shear.io.AtomicFiles;
+import dev.shear.pipeline.Pipeline;
+import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -15,9 +18,9 @@ final class DemoCommand implements Runnable {
     @Override public void run() {
         PipelineConfig cfg = PipelineConfig.load(null).withOutput(out.toString());
         boolean resume = Files.exists(out.resolve("config.resolved.yaml")) && !Files.exists(out.resolve("stage-report.done"));
-        if (!resume) Files2.deleteTree(out);
+        if (!resume) AtomicFiles.deleteTree(out);
         common.apply();
-        Path report = new Pipeline(cfg).run(resume);
+        Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");
     }
 }

@@ -5,12 +5,15 @@ import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexityProtocol;
 import dev.shear.eval.PerplexityResult;
 import dev.shear.eval.PerplexitySpec;
+import dev.shear.eval.PplSubset;
 import dev.shear.eval.PromptTemplate;
 import dev.shear.eval.ZeroShot;
 import dev.shear.eval.ZeroShotResult;
 import dev.shear.eval.ZeroShotSpec;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.eval.ZeroShotTaskResult;
+import dev.shear.io.ShearJson;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,13 +47,13 @@ final class EvalCommand implements Runnable {
             common.apply();
             PerplexityProtocol p = PerplexityProtocol.parse(protocol);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions); Progress bar = new Progress("ppl " + dataset, 1)) {
-                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, (done, total) -> bar.update(done, total))
-                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, (done, total) -> bar.update(done, total));
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset, 1)) {
+                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, bar)
+                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, bar);
                 bar.close();
                 System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
                         r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
-                if (json != null) Json.write(json, r);
+                if (json != null) ShearJson.write(json, r);
             }
         }
     }
@@ -74,13 +77,13 @@ final class EvalCommand implements Runnable {
                 for (String s : tasks) t.add(ZeroShotTask.parse(s));
                 spec = spec.withTasks(t);
             }
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
+            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
                 ZeroShotResult r;
-                try (Progress bar = new Progress("zero-shot", 1)) {
-                    r = ZeroShot.evaluate(target(lm), spec, (done, total) -> bar.update(done, total));
+                try (ConsoleProgress bar = ConsoleProgress.bar("zero-shot", 1)) {
+                    r = ZeroShot.evaluate(target(lm), spec, bar);
                 }
                 System.out.println(table(r));
-                if (json != null) Json.write(json, r);
+                if (json != null) ShearJson.write(json, r);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.shear.cli;
 
 import dev.shear.model.Generator;
 import dev.shear.model.Sampler;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -20,7 +21,7 @@ final class GenerateCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
             int[] ids = lm.tokenizer().encode(prompt, true, false);
             Sampler sampler = Sampler.nucleus(temperature, topP, common.seed);
             int eos = lm.tokenizer().eosId();

@@ -5,6 +5,7 @@ import dev.shear.graph.GraphReport;
 import dev.shear.io.AtomicFiles;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
+import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.shear.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code shear} command: one subcommand per job. */
 @Command(name = "shear", mixinStandardHelpOptions = true, version = "shear 0.1.0",
@@ -16,6 +16,7 @@ public final class Main implements Runnable {
     /** Runs a command line; bad input becomes one line on stderr and a non-zero exit. */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setDefaultValueProvider(new ConfigDefaults());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             boolean debug = parsed.hasMatchedOption("--debug");
             if (debug) ex.printStackTrace();

@@ -1,7 +1,7 @@
 package dev.shear.cli;
 
 import dev.shear.engine.DType;
-import dev.shear.model.CausalLm;
+import dev.shear.pipeline.LoadedLm;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -29,9 +29,6 @@ final class ModelOptions {
         };
     }
 
-    /** Applies the model-level flags (activation checkpointing) to a freshly built model. */
-    CausalLm configure(CausalLm model) {
-        model.setCheckpointActivations(checkpointActivations);
-        return model;
-    }
+    /** The options as {@link LoadedLm#open} takes them. */
+    LoadedLm.Options options() { return new LoadedLm.Options(baseDtype(), checkpointActivations); }
 }

@@ -1,14 +1,20 @@
 package dev.shear.cli;
 
-import dev.shear.io.SourceSpec;
-import dev.shear.lora.Checkpointer;
-import dev.shear.lora.LoraConfig;
+import dev.shear.data.SourceSpec;
+import dev.shear.io.AtomicFiles;
 import dev.shear.model.WidthAlignment;
-import dev.shear.prune.LhspgSettings;
+import dev.shear.pipeline.DefaultData;
+import dev.shear.pipeline.FileCheckpointer;
+import dev.shear.pipeline.LoadedLm;
+import dev.shear.pipeline.PipelineConfig;
+import dev.shear.pipeline.PruneJob;
 import dev.shear.prune.Allocation;
+import dev.shear.prune.KdaSettings;
+import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
+import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,59 +28,84 @@ final class PruneCommand implements Runnable {
     @Mixin ModelOptions modelOptions;
     @Option(names = "--model", description = "Model path (default: stories260K).") Path model;
     @Option(names = "--tokenizer") Path tokenizer;
-    @Option(names = "--ratio", defaultValue = "0.2", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
-    @Option(names = "--method", defaultValue = "lorashear",
-            description = "lorashear (best variant), lorashear-paper, lorashear-accumulated, lorashear-activation, reference, lorashear-oneshot, llm-pruner, llm-pruner-vector, wanda-sp, flap, magnitude, random.") String method;
+    @ConfigKey("prune.ratio")
+    @Option(names = "--ratio", description = "Fraction of total parameters to remove (default ${DEFAULT-VALUE}).") double ratio;
+    @ConfigKey("prune.method")
+    @Option(names = "--method",
+            description = "lorashear (best variant), lorashear-paper, lorashear-accumulated, lorashear-activation, reference, lorashear-oneshot, llm-pruner, llm-pruner-vector, wanda-sp, flap, magnitude, random (default ${DEFAULT-VALUE}).") String method;
     @Option(names = "--data", description = "Training/calibration text (.txt lines, .jsonl with a text field), sampled uniformly; default: the recovery mixture (TinyStories lines [0, 2700), Wikipedia, C4, Gutenberg), see --mixture.") List<Path> data;
-    @Option(names = "--mixture", defaultValue = "dynamic",
-            description = "Weights of the default mixture: dynamic (re-weighted at each LHSPG period by what its removal costs each source; default) or uniform.") String mixture;
-    @Option(names = "--warmup", defaultValue = "5", description = "LHSPG warm-up steps T_w (default ${DEFAULT-VALUE}).") int warmup;
-    @Option(names = "--periods", defaultValue = "2", description = "LHSPG periods P (default ${DEFAULT-VALUE}).") int periods;
-    @Option(names = "--period-length", defaultValue = "10", description = "LHSPG period length T_p (default ${DEFAULT-VALUE}).") int periodLength;
-    @Option(names = "--lr-shape", defaultValue = "constant",
-            description = "LR schedule while pruning: constant (warm up over T_w, then hold; default) or cosine.") String lrShape;
-    @Option(names = "--steps", description = "LoRA steps while pruning (default: warm-up + periods x period length).") Integer steps;
-    @Option(names = "--epsilon", defaultValue = "0.0", description = "Half-space projection epsilon.") double epsilon;
-    @Option(names = "--lr", defaultValue = "1e-3") double lr;
-    @Option(names = "--batch", defaultValue = "8") int batch;
-    @Option(names = "--seq", defaultValue = "256") int seq;
-    @Option(names = "--kda-ratios", split = ",", defaultValue = "0.2,0.5", description = "KDA ratios; 'none' skips KDA.") List<String> kdaRatios;
-    @Option(names = "--gamma-u", defaultValue = "0.15", description = "Fraction of node groups KDA protects.") double gammaU;
-    @Option(names = "--calib-batches", defaultValue = "4") int calibBatches;
-    @Option(names = "--checkpoint-every", defaultValue = "25") int checkpointEvery;
+    @ConfigKey("prune.data")
+    @Option(names = "--mixture",
+            description = "Without --data: dynamic (the recovery mixture, re-weighted at each LHSPG period by what its removal costs each source), uniform (the same, uniformly) or tinystories (lines below 2700); default ${DEFAULT-VALUE}.") String mixture;
+    @ConfigKey("prune.schedule.warmup")
+    @Option(names = "--warmup", description = "LHSPG warm-up steps T_w (default ${DEFAULT-VALUE}).") int warmup;
+    @ConfigKey("prune.schedule.periods")
+    @Option(names = "--periods", description = "LHSPG periods P (default ${DEFAULT-VALUE}).") int periods;
+    @ConfigKey("prune.schedule.period_length")
+    @Option(names = "--period-length", description = "LHSPG period length T_p (default ${DEFAULT-VALUE}).") int periodLength;
+    @ConfigKey("prune.schedule.lr_shape")
+    @Option(names = "--lr-shape", description = "LR schedule while pruning: constant (warm up over T_w, then hold) or cosine (default ${DEFAULT-VALUE}).") String lrShape;
+    @ConfigKey("prune.schedule.steps")
+    @Option(names = "--steps", description = "LoRA steps while pruning, at least warm-up + periods x period length; 0: exactly that (default ${DEFAULT-VALUE}).") int steps;
+    @ConfigKey("prune.schedule.epsilon")
+    @Option(names = "--epsilon", description = "Half-space projection epsilon (default ${DEFAULT-VALUE}).") double epsilon;
+    @ConfigKey("prune.training.lr")
+    @Option(names = "--lr", description = "Peak LoRA learning rate (default ${DEFAULT-VALUE}).") double lr;
+    @ConfigKey("prune.training.batch")
+    @Option(names = "--batch", description = "Sequences per step (default ${DEFAULT-VALUE}).") int batch;
+    @ConfigKey("prune.training.seq_len")
+    @Option(names = "--seq", description = "Tokens per sequence (default ${DEFAULT-VALUE}).") int seq;
+    @ConfigKey("prune.kda.ratios")
+    @Option(names = "--kda-ratios", split = ",", description = "KDA ratios; 'none' skips KDA (default ${DEFAULT-VALUE}).") List<String> kdaRatios;
+    @ConfigKey("prune.kda.gamma_u")
+    @Option(names = "--gamma-u", description = "Fraction of node groups KDA protects (default ${DEFAULT-VALUE}).") double gammaU;
+    @ConfigKey("prune.calib_batches")
+    @Option(names = "--calib-batches", description = "Calibration batches of the activation and gradient criteria (default ${DEFAULT-VALUE}).") int calibBatches;
+    @ConfigKey("prune.training.checkpoint_every")
+    @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 writes none (default ${DEFAULT-VALUE}).") int checkpointEvery;
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
-    @Option(names = "--allocation", defaultValue = "auto",
-            description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (default: kda for lorashear, uniform for the other methods).") String allocation;
-    @Option(names = "--align", defaultValue = "1",
-            description = "Round each layer's kept MLP channels to a multiple of this, keeping the highest-scoring channels (default: off).") int align;
-    @Option(names = "--align-round", defaultValue = "nearest", description = "nearest, up or down (with --align).") String alignRound;
+    @ConfigKey("prune.allocation")
+    @Option(names = "--allocation",
+            description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (kda for lorashear, uniform for the other methods); default ${DEFAULT-VALUE}.") String allocation;
+    @ConfigKey("prune.align.multiple")
+    @Option(names = "--align",
+            description = "Round each layer's kept MLP channels to a multiple of this, keeping the highest-scoring channels (default ${DEFAULT-VALUE}: off).") int align;
+    @ConfigKey("prune.align.rounding")
+    @Option(names = "--align-round", description = "nearest, up or down (with --align; default ${DEFAULT-VALUE}).") String alignRound;
     @Option(names = "--out", required = true, description = "Output model folder (prune-report.json goes inside).") Path out;
+
+    /** The settings these options give: the bundled defaults with every option applied. */
+    PruneSettings settings() {
+        List<Double> kda = new ArrayList<>();
+        if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
+        Allocation a = Choices.parse("--allocation", Allocation.class, allocation);
+        if (a == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
+        PruneSettings d = PipelineConfig.defaults().prune().settings();
+        return d.withMethod(Method.parse(method)).withRatio(ratio).withAllocation(a).withCalibBatches(calibBatches)
+                .withAlign(new WidthAlignment(align, Choices.parse("--align-round", WidthAlignment.Rounding.class, alignRound)))
+                .withSchedule(new LhspgSchedule(warmup, periods, periodLength, steps, epsilon,
+                        Choices.parse("--lr-shape", LhspgSchedule.LrShape.class, lrShape)))
+                .withTraining(d.training().withLr(lr).withBatch(batch).withSeqLen(seq).withCheckpointEvery(checkpointEvery)
+                        .withLora(d.training().lora().withSeed(common.seed)))
+                .withKda(new KdaSettings(kda, gammaU)).withSeed(common.seed);
+    }
 
     @Override public void run() {
         common.apply();
-        Method m = Method.parse(method);
-        LhspgSettings l = new LhspgSettings(warmup, periods, periodLength, epsilon,
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.parse(lrShape));
-        List<Double> kda = new ArrayList<>();
-        if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
-        PruneSettings s = new PruneSettings(m, ratio, l, steps == null ? l.totalSteps() : steps, LoraConfig.paperDefaults(common.seed),
-                lr, batch, seq, kda, gammaU, calibBatches, checkpointEvery, common.seed, WidthAlignment.parse(align, alignRound),
-                Allocation.parse(allocation, m, !kda.isEmpty()));
-        if (s.allocation() == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
-        PruneJob.PruneData specs;
-        if (!mixture.equals("dynamic") && !mixture.equals("uniform"))
-            throw new IllegalArgumentException("--mixture: expected dynamic or uniform, got '" + mixture + "'");
-        if (data == null) specs = PruneJob.PruneData.of(mixture.equals("dynamic") ? PruneJob.DataKind.DYNAMIC : PruneJob.DataKind.MIXTURE, null, common.seed);
-        else {
+        PruneSettings s = settings();
+        PruneJob.PruneData specs;        if (data == null) {
+            PruneJob.DataKind kind = mixture.equals("uniform") ? PruneJob.DataKind.MIXTURE : Choices.parse("--mixture", PruneJob.DataKind.class, mixture);
+            specs = PruneJob.PruneData.of(kind, null, common.seed);
+        } else {
             List<SourceSpec> files = new ArrayList<>();
             for (Path p : data) files.add(DefaultData.file(p));
             specs = PruneJob.PruneData.of(files);
         }
         Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
-        if (!resume) Files2.deleteTree(ckptDir);
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions)) {
-            PruneRun.Result r = PruneJob.run(lm, s, specs, out, ckpt, false).result();
+        if (!resume) AtomicFiles.deleteTree(ckptDir);
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
+            PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root());
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
             if (r.alignment() != null) {
@@ -83,6 +114,6 @@ final class PruneCommand implements Runnable {
             }
             r.cost().lines().forEach(System.out::println);
         }
-        Files2.deleteTree(ckptDir);
+        AtomicFiles.deleteTree(ckptDir);
     }
 }

@@ -1,5 +1,9 @@
 package dev.shear.cli;
 
+import dev.shear.io.AtomicFiles;
+import dev.shear.pipeline.LoadedLm;
+import dev.shear.pipeline.RecoverJob;
+import dev.shear.pipeline.RecoverySpec;
 import dev.shear.recover.DynamicRecovery;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -21,14 +25,14 @@ final class RecoverCommand implements Runnable {
         common.apply();
         RecoverySpec s = RecoverySpec.load(spec);
         Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
-        if (!resume) Files2.deleteTree(ckpt);
-        try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions); LoadedLm ref = LoadedLm.open(reference, null, modelOptions)) {
-            RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt);
+        if (!resume) AtomicFiles.deleteTree(ckpt);
+        try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions.options()); LoadedLm ref = LoadedLm.open(reference, null, modelOptions.options())) {
+            RecoverJob.Report r = RecoverJob.run(pruned, ref, s, spec, common.seed, out, ckpt, ConsoleProgress.root());
             for (DynamicRecovery.RoundLog l : r.pretrain().rounds())
                 System.out.printf("round %d: weights %s, ppl %s -> %s%n", l.round(), fmt(l.weights()), fmt(l.pplBefore()), fmt(l.pplAfter()));
             System.out.println(r.pretrain().stopReason() + "; model, recover-report.json and plots in " + out);
         }
-        Files2.deleteTree(ckpt);
+        AtomicFiles.deleteTree(ckpt);
     }
 
     private static String fmt(java.util.Map<String, Double> m) {

@@ -1,5 +1,7 @@
 package dev.shear.cli;
 
+import dev.shear.pipeline.Pipeline;
+import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +20,7 @@ final class RunCommand implements Runnable {
         if (out != null) cfg = cfg.withOutput(out);
         common.seed = cfg.seed();
         common.apply();
-        Path report = new Pipeline(cfg).run(resume);
+        Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");
     }
 }

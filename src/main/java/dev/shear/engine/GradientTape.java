@@ -7,7 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 
 /**
- * Records the forward pass for one backward call. Only one may be open per JVM (engine-notes trap 7).
+ * Records the forward pass for one backward call. Only one may be open per JVM: DJL allows one gradient collector at a time.
  * Code that ran part of the forward untaped (activation checkpointing) registers the rest of its
  * backward with {@link #afterBackward}; {@link #backward(Tensor)} runs it.
  */

@@ -7,7 +7,8 @@ import ai.djl.ndarray.types.Shape;
 /**
  * A memory lifetime: a DJL sub-manager that owns every temporary created while it is open.
  * The stores' arrays are temp-attached, so ops on parameters land here and not in the store,
- * and return to their store on close (engine-notes trap 4).
+ * and return to their store on close: an op's result belongs to its first operand's manager, so
+ * without this every step's temporaries would pile up in the parameters' store.
  */
 public final class StepScope implements AutoCloseable {
     private final NDManager manager;

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An engine tensor. Results of ops belong to the innermost open {@link StepScope}. Compares by
- * identity (engine-notes trap 6). Every op reports to the thread's {@link TraceRecorder} if any.
+ * identity: DJL's equals compares contents natively and its hash is 0. Every op reports to the thread's {@link TraceRecorder} if any.
  */
 public final class Tensor {
     private static final AtomicLong IDS = new AtomicLong();
@@ -108,7 +108,7 @@ public final class Tensor {
     /**
      * A 0-dim constant in libtorch-owned memory. DJL's ops taking a Java number build the scalar around
      * a direct buffer and close it at once, while autograd may have saved it for backward (mul, pow,
-     * maximum): once the collector frees the buffer, backward reads freed memory (engine-notes, trap of
+     * maximum): once the collector frees the buffer, backward reads freed memory (see
      * StepScope.owned). Closing this handle is safe: autograd keeps libtorch's own reference.
      */
     private NDArray constant(double v) {
@@ -152,7 +152,7 @@ public final class Tensor {
     }
 
     /**
-     * This tensor in a wider float dtype. Unlike a cast (engine-notes trap 3) it is differentiable:
+     * This tensor in a wider float dtype. Unlike a cast (DJL runs toType without gradients) it is differentiable:
      * it adds a zero of the target dtype and lets type promotion widen the result.
      */
     public Tensor upcast(DType to) {
@@ -162,7 +162,7 @@ public final class Tensor {
     }
 
     /**
-     * A copy in another dtype, outside the gradient tape (engine-notes trap 3): for writing results
+     * A copy in another dtype, outside the gradient tape (DJL runs toType without gradients): for writing results
      * computed in a wider dtype back into a parameter.
      */
     public Tensor converted(DType to) {
@@ -384,7 +384,7 @@ public final class Tensor {
 
     /**
      * Copies the values into this tensor's own memory. Not DJL's set(Buffer): on the CPU it makes the
-     * tensor alias a direct buffer that only this Java object keeps alive (engine-notes, StepScope.owned).
+     * tensor alias a direct buffer that only this Java object keeps alive (see StepScope.owned).
      */
     public void assign(float[] values) {
         if (values.length != numel()) throw new IllegalArgumentException("assign: " + values.length + " values into " + Arrays.toString(shape()));

@@ -1,6 +1,6 @@
 package dev.shear.eval;
 
-import dev.shear.io.DataPaths;
+import dev.shear.data.DataPaths;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,6 +1,7 @@
 package dev.shear.eval;
 
 import dev.shear.engine.Engine;
+import dev.shear.engine.Progress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

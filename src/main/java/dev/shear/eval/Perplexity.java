@@ -1,5 +1,6 @@
 package dev.shear.eval;
 
+import dev.shear.engine.Progress;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.shear.eval;
 
 import dev.shear.engine.Engine;
 import dev.shear.engine.Ops;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;

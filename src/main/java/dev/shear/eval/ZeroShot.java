@@ -1,5 +1,8 @@
 package dev.shear.eval;
 
+import dev.shear.data.StoredItem;
+import dev.shear.data.TaskFile;
+import dev.shear.engine.Progress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,7 +43,7 @@ public final class ZeroShot {
 
     /** A task's first spec.limit() items, validated and put through the spec's template. */
     public static List<ChoiceItem> load(ZeroShotTask task, ZeroShotSpec spec) {
-        List<StoredItem> stored = TaskFile.read(task, spec.file(task), spec.limit());
+        List<StoredItem> stored = TaskFile.read(spec.file(task), task.partialScoring(), spec.limit());
         List<ChoiceItem> out = new ArrayList<>(stored.size());
         for (int i = 0; i < stored.size(); i++) out.add(spec.template().build(task, i, stored.get(i)));
         return out;

@@ -3,7 +3,9 @@ package dev.shear.graph;
 import dev.shear.engine.Engine;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;
+import dev.shear.model.Projection;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -25,15 +27,20 @@ public final class DependencyGraph {
     private final Map<String, Tensor> params;
     private final List<NodeGroup> groups;
     private final Map<Long, String> groupOfTensor;
+    private final Map<String, Adapter> adapters;
+
+    /** The factors of the LoRA adapter on one base weight, by parameter name. */
+    record Adapter(String a, String b) {}
 
     private DependencyGraph(List<OpNode> ops, Map<Long, TensorInfo> tensors, long output, Map<String, Tensor> params,
-                            List<NodeGroup> groups, Map<Long, String> groupOfTensor) {
+                            List<NodeGroup> groups, Map<Long, String> groupOfTensor, Map<String, Adapter> adapters) {
         this.ops = List.copyOf(ops);
         this.tensors = Collections.unmodifiableMap(tensors);
         this.output = output;
         this.params = Collections.unmodifiableMap(params);
         this.groups = List.copyOf(groups);
         this.groupOfTensor = groupOfTensor;
+        this.adapters = Map.copyOf(adapters);
     }
 
     /** Traces one forward pass (B=1, T=4) of the model, with or without LoRA adapters inserted. */
@@ -55,12 +62,25 @@ public final class DependencyGraph {
                 Engine.stopTrace();
             }
         }
-        return fromTrace(trace.ops, trace.tensors, trace.params, logits, options);
+        return fromTrace(trace.ops, trace.tensors, trace.params, logits, options, adapters(model));
+    }
+
+    /** Which LoRA factors sit on which base weight, read off the model's projections (not off the names). */
+    private static Map<String, Adapter> adapters(CausalLm model) {
+        Map<String, Adapter> out = new HashMap<>();
+        for (Projection p : model.projections().values())
+            if (p instanceof LoraLinear l) out.put(l.weight().name(), new Adapter(l.loraA().name(), l.loraB().name()));
+        return out;
+    }
+
+    static DependencyGraph fromTrace(List<OpNode> recorded, Map<Long, TensorInfo> seen, Map<String, Tensor> paramTensors,
+                                     long output, GraphOptions options) {
+        return fromTrace(recorded, seen, paramTensors, output, options, Map.of());
     }
 
     /** Builds the graph from recorded ops; ops that do not reach {@code output} are dropped (e.g. rotary table slicing). */
-    static DependencyGraph fromTrace(List<OpNode> recorded, Map<Long, TensorInfo> seen, Map<String, Tensor> paramTensors,
-                                     long output, GraphOptions options) {
+    private static DependencyGraph fromTrace(List<OpNode> recorded, Map<Long, TensorInfo> seen, Map<String, Tensor> paramTensors,
+                                             long output, GraphOptions options, Map<String, Adapter> adapters) {
         Map<Long, TensorInfo> tensors = new LinkedHashMap<>();
         List<OpNode> ops = live(recorded, seen, output, tensors);
         Map<String, Tensor> params = new LinkedHashMap<>();
@@ -83,7 +103,7 @@ public final class DependencyGraph {
             String id = builder.idOfRoot().get(cg.groupOf(s));
             if (!s.isParam() && id != null) groupOfTensor.put(s.tensor, id);
         }
-        return new DependencyGraph(ops, tensors, output, params, groups, groupOfTensor);
+        return new DependencyGraph(ops, tensors, output, params, groups, groupOfTensor, adapters);
     }
 
     /** Ops on a path to the output, renumbered in trace order, with the tensors they touch. */
@@ -163,6 +183,18 @@ public final class DependencyGraph {
         }
         return n;
     }
+
+    /**
+     * The LoRA factor carrying the same slice of a base weight: {@code lora_B} for rows, {@code lora_A}
+     * for columns; null for a bias or a weight without an adapter.
+     */
+    public String loraFactor(String param, Slice.Axis axis) {
+        Adapter a = adapters.get(param);
+        return a == null ? null : axis == Slice.Axis.OUT ? a.b() : a.a();
+    }
+
+    /** The prunable structures of the attention and MLP groups, each cut with the LoRA factor that carries it. */
+    public StructureSet structures() { return GraphStructures.from(this); }
 
     public GraphReport report() { return new GraphReport(this); }
 }

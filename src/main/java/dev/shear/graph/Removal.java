@@ -41,7 +41,7 @@ public record Removal(int[] structures, int[] sharedStructures, List<Cut> zero, 
         List<Cut> out = new ArrayList<>();
         for (Map.Entry<String, Cut> e : first.entrySet()) {
             int[] ix = idx.get(e.getKey()).stream().mapToInt(Integer::intValue).toArray();
-            out.add(new Cut(e.getValue().param(), e.getValue().axis(), e.getValue().role(), ix));
+            out.add(new Cut(e.getValue().param(), e.getValue().axis(), e.getValue().role(), ix, e.getValue().lora()));
         }
         return out;
     }

@@ -90,7 +90,7 @@ public final class Slice {
         return new Slice(param, axis, role, shape, idx);
     }
 
-    Cut cut(int... structures) { return new Cut(param, axis, role, indices(structures)); }
+    Cut cut(int... structures) { return new Cut(param, axis, role, indices(structures), null); }
 
     @Override public String toString() {
         return param + " " + axis.name().toLowerCase() + " " + role.name().toLowerCase() + " x" + perStructure();

@@ -1,5 +1,5 @@
 /**
- * Stage A of LoRAShear (method.md section 2): find the minimally removable structures by tracing.
+ * The first stage of LoRAShear (docs/method.md, "Structures"): find the minimally removable structures by tracing.
  *
  * <p>{@link dev.shear.graph.DependencyGraph#trace} runs one tiny forward pass under a
  * {@link dev.shear.engine.TraceRecorder}. Every recorded op is a node; every tensor an edge. Each op

@@ -87,4 +87,14 @@ public final class AtomicFiles {
             // a stale temp file is harmless
         }
     }
+
+    /** Deletes a file or folder and everything in it; nothing when it is missing. */
+    public static void deleteTree(Path p) {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        } catch (IOException e) {
+            throw new IllegalStateException(p + ": cannot delete (" + e.getMessage() + ")");
+        }
+    }
 }

@@ -111,6 +111,20 @@ public final class LoraAdapters implements AutoCloseable {
         store.close();
     }
 
+    /**
+     * Runs {@code body} on the base projections alone, the adapters left as they are and put back
+     * after: measuring the base model (KDA, a dense reference) without paying for the adapters' ops.
+     */
+    public <T> T bypassed(java.util.function.Supplier<T> body) {
+        if (merged) return body.get();
+        for (LoraLinear l : modules.values()) model.replaceProjection(l.base());
+        try {
+            return body.get();
+        } finally {
+            for (LoraLinear l : modules.values()) model.replaceProjection(l);
+        }
+    }
+
     /** Removes the adapters without merging. */
     public void discard() {
         if (!merged) for (LoraLinear l : modules.values()) model.replaceProjection(l.base());

@@ -27,6 +27,9 @@ public record LoraConfig(List<String> targets, int rank, double alpha, double dr
 
     public double scale() { return alpha / rank; }
 
+    /** The same adapters initialised from another seed (each recovery round, the instruction stage). */
+    public LoraConfig withSeed(long s) { return new LoraConfig(targets, rank, alpha, dropout, s); }
+
     /** True if a module name (e.g. model.layers.0.self_attn.q_proj) is targeted. */
     public boolean targets(String module) {
         String leaf = module.substring(module.lastIndexOf('.') + 1);

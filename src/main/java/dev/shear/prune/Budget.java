@@ -1,11 +1,15 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cluster;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a target fraction of total parameters into per-cluster structure counts (method.md 4.5,
+ * Turns a target fraction of total parameters into per-cluster structure counts (docs/method.md, "Budget and allocation",
  * A8): one ratio r for both clusters over the prunable structures, then the MLP count is adjusted
  * so the removed parameters land as close to the target as the granularity allows.
  */

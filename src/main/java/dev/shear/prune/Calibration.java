@@ -1,12 +1,12 @@
 package dev.shear.prune;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.GradientTape;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.lora.TokenBatch;
 import dev.shear.model.CausalLm;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -1,11 +1,15 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
+import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.WeightNames;
 import dev.shear.model.WidthInference;
-import java.util.ArrayList;
+import dev.shear.model.WidthPadding;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,23 +17,30 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Builds the compact dense model from a group-sparse one (method.md 5): output rows first, then the
+ * Builds the compact dense model from a group-sparse one (docs/method.md, "Compaction"): output rows first, then the
  * input columns that depended on them, then new per-layer widths. LoRA must already be merged:
  * pruned structures have zero B rows, so merging before slicing equals merging after.
  */
 public final class Compactor {
     private Compactor() {}
 
-    /** Structures whose zeroed slices are all exactly zero in the model. */
-    public static List<StructureRef> zeroStructures(CausalLm model, StructureSet set) {
-        Map<String, HostTensor> w = model.toHost();
-        List<StructureRef> out = new ArrayList<>();
-        for (StructureRef r : set.all()) {
-            boolean zero = true;
-            for (Cut c : set.get(r).zeroed()) zero &= SliceMath.sum(w.get(c.param()), c, (x, i, j) -> x == 0 ? 0 : 1) == 0;
-            if (zero && !set.get(r).zeroed().isEmpty()) out.add(r);
+    /**
+     * The compact model a method's decision describes: its structures sliced away, its bias shift
+     * applied, and layers padded with zero MLP channels where width alignment asked for more than
+     * they had. The model itself is left as it is.
+     */
+    public static CausalLm compact(CausalLm model, StructureSet set, Decision d) {
+        CausalLm compact = compact(model, set, d.removed(), d.biasShift());
+        return MlpAlignment.needsPadding(d.padTo()) ? padded(compact, d.padTo()) : compact;
+    }
+
+    /** Zero channels past a layer's original width, so its MLP reaches the aligned size. */
+    private static CausalLm padded(CausalLm compact, List<Integer> padTo) {
+        try (compact) {
+            ModelConfig c = compact.config();
+            List<LayerWidths> target = MlpAlignment.padded(c.layers(), padTo);
+            return CausalLm.fromWeights(c.withLayers(target), WidthPadding.pad(c, compact.toHost(), target), compact.computeDtype());
         }
-        return out;
     }
 
     /**

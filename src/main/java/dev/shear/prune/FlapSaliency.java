@@ -1,6 +1,8 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /**

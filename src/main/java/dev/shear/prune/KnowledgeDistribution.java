@@ -1,5 +1,10 @@
 package dev.shear.prune;
 
+import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,7 +20,7 @@ import java.util.Set;
 public final class KnowledgeDistribution {
     private KnowledgeDistribution() {}
 
-    /** Measures a model's perplexity on the analysis set; the CLI passes an evaluation protocol. */
+    /** Measures a model's perplexity on the analysis set; the pipeline passes validation perplexity on held-out text. */
     public interface Probe { double perplexity(CausalLm model); }
 
     public record Row(int group, String id, Cluster cluster, int layer, List<Double> ppl, double deviation, boolean unprunable) {}
@@ -29,13 +34,14 @@ public final class KnowledgeDistribution {
     }
 
     public static Result analyse(CausalLm model, StructureSet set, List<Double> ratios, double gammaU, Probe probe,
-                                 java.util.function.IntConsumer progress) {
+                                 Progress progress) {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
         List<Row> rows = new ArrayList<>();
         MagnitudeSaliency proxy = new MagnitudeSaliency();
         ScoringContext ctx = new ScoringContext(set, model, null, null);
         int done = 0;
+        long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
         for (int g = 0; g < set.groups().size(); g++) {
             PrunableGroup pg = set.groups().get(g);
             if (!pg.prunable()) continue;
@@ -49,7 +55,7 @@ public final class KnowledgeDistribution {
                 double v = Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model));
                 ppl.add(v);
                 dev += Math.abs(v - base) / base / ratios.size();
-                if (progress != null) progress.accept(++done);
+                progress.step(++done, total);
             }
             rows.add(new Row(g, pg.id(), pg.cluster(), pg.layer(), ppl, dev, false));
         }

@@ -5,10 +5,14 @@ import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraLinear;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
@@ -17,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LoRA Half-Space Projected Gradient as a training-loop hook (method.md 4.3). After warm-up, each of
+ * LoRA Half-Space Projected Gradient as a training-loop hook (docs/method.md, "LHSPG"). After warm-up, each of
  * P periods moves the lowest-saliency important structures into the active set; over the period
  * their base weights absorb s·BA, shrink linearly to zero (half-space projection may zero them
  * earlier), and their B rows are kept at zero, while LoRA on the kept structures takes over.
@@ -26,7 +30,8 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private final CausalLm model;
     private final LoraAdapters ad;
     private final StructureSet set;
-    private final LhspgSettings s;
+    private final LhspgSchedule s;
+    private final Mode mode;
     private final Saliency saliency;
     private final Map<Cluster, int[]> perPeriod = new EnumMap<>(Cluster.class);
     private final Map<Integer, int[]> groupPerPeriod = new java.util.TreeMap<>();   // when the plan fixes per-group counts
@@ -38,15 +43,22 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private java.util.function.Function<CausalLm, Calibration> calibrator;
     private PeriodPreview preview;
 
+    /**
+     * PAPER: absorb s·BA, shrink, half-space projection, merge the important groups' BA at each period's
+     * end; REFERENCE: the released code's linear decay of W and B rows, without absorption or projection.
+     */
+    public enum Mode { PAPER, REFERENCE }
+
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
 
     public LhspgPruner(CausalLm model, LoraAdapters ad, StructureSet set, Map<Cluster, Integer> targets,
-                       LhspgSettings settings, Saliency saliency) {
+                       LhspgSchedule schedule, Mode mode, Saliency saliency) {
         this.model = model;
         this.ad = ad;
         this.set = set;
-        this.s = settings;
+        this.s = schedule;
+        this.mode = mode;
         this.saliency = saliency;
         for (Map.Entry<Cluster, Integer> e : targets.entrySet()) perPeriod.put(e.getKey(), split(e.getValue(), s.periods()));
     }
@@ -70,7 +82,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         return this;
     }
 
-    /** K // P per period, the remainder in the last one (method.md A5). */
+    /** K // P per period, the remainder in the last one (docs/method.md, "LHSPG"). */
     static int[] split(int k, int periods) {
         int[] out = new int[periods];
         java.util.Arrays.fill(out, k / periods);
@@ -86,11 +98,11 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
 
     @Override public boolean afterStep(long k) {
         long kk = k + 1;
-        if (kk <= s.warmupSteps()) return true;
-        long t = (kk - s.warmupSteps() - 1) % s.periodLength();
+        if (kk <= s.warmup()) return true;
+        long t = (kk - s.warmup() - 1) % s.periodLength();
         if (t == 0 && period < s.periods()) startPeriod();
         if (!active.isEmpty()) {
-            if (s.mode() == LhspgSettings.Mode.PAPER) projectActive(t);
+            if (mode == Mode.PAPER) projectActive(t);
             else decayActive(t);
         }
         keepPrunedZero();
@@ -124,7 +136,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     }
 
     private void endPeriod() {
-        if (s.mode() == LhspgSettings.Mode.PAPER) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
+        if (mode == Mode.PAPER) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
         Masking.zero(model, ad, set, active);                         // exactly zero, whatever the projection did
         pruned.addAll(active);
         active.clear();
@@ -151,7 +163,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     }
 
     /**
-     * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (method.md 4.3 step 5).
+     * Paper mode, one step: absorb, shrink, half-space test, zero the LoRA slices (docs/method.md, "LHSPG", steps 1-4).
      * All on the engine, in fp32 (the heap version formed the step in fp64: the results differ by
      * float rounding); only per-row and per-column sums for the half-space test come to the heap.
      */

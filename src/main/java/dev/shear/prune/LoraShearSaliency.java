@@ -1,10 +1,12 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /**
- * LoRAShear's mixed saliency (method.md 4.4): magnitude, cos(W, ΔW)+1, |⟨W, ΔW⟩| and ½⟨W, ΔW⟩²,
+ * LoRAShear's mixed saliency (docs/method.md, "Saliency"): magnitude, cos(W, ΔW)+1, |⟨W, ΔW⟩| and ½⟨W, ΔW⟩²,
  * each divided by its L2 norm over the scored structures, mixed with equal weights.
  * ΔW is the current s·BA ("paper"), or the update accumulated since pruning began: merged
  * updates plus the current s·BA ("accumulated", which stays informative after B is reset).

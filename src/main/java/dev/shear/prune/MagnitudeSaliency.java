@@ -1,5 +1,7 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cut;
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /** L2 norm of the structure's base weights over the slices pruning zeroes. */

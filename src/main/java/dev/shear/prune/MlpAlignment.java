@@ -1,5 +1,9 @@
 package dev.shear.prune;
 
+import dev.shear.graph.Cluster;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.WidthAlignment;
 import java.util.ArrayList;

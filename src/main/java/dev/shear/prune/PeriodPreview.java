@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.graph.StructureRef;
 import dev.shear.model.CausalLm;
 import java.util.List;
 

@@ -1,25 +1,52 @@
 package dev.shear.prune;
 
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
-import dev.shear.lora.LoraAdapters;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
+import dev.shear.data.BatchSource;
+import dev.shear.engine.Progress;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
-import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
-import dev.shear.model.WidthPadding;
-import java.util.ArrayList;
-import java.util.HashMap;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.TrainingLoop;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
+import java.util.Objects;
 
-/** Runs one method end to end: KDA, selection or LHSPG, LoRA merge, compaction. */
+/** One pruning run: knowledge distribution analysis, budget, the method, compaction. */
 public final class PruneRun {
     private PruneRun() {}
+
+    /**
+     * What a run reads besides its settings, and where it reports.
+     *
+     * @param data        training batches for the progressive methods and calibration draws (step k → micro-batches)
+     * @param probe       the perplexity KDA measures
+     * @param checkpoints where pruning-time training saves and resumes
+     * @param progress    where the training steps report
+     * @param preview     sees each LHSPG period's selection removed before the period trains; null for none
+     * @param knownKda    a KDA result of this model to use instead of running one; null to run it when the settings ask
+     */
+    public record Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
+                          PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+        public Context {
+            Objects.requireNonNull(data, "data");
+            Objects.requireNonNull(checkpoints, "checkpoints");
+            Objects.requireNonNull(progress, "progress");
+        }
+
+        /** No checkpoints, no progress, no preview; KDA runs when the settings ask. */
+        public static Context of(BatchSource data, KnowledgeDistribution.Probe probe) {
+            return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null);
+        }
+
+        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda); }
+
+        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda); }
+
+        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda); }
+
+        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k); }
+    }
 
     /**
      * @param cost      parameters, MACs per token at the model's context and f32 weight memory, before and after
@@ -35,142 +62,39 @@ public final class PruneRun {
     public record Outcome(CausalLm compact, Result result) {}
 
     /**
-     * @param model the dense model; it is modified in place (zeroed, merged), and closed by the caller
-     * @param data  training batches for progressive methods and calibration (step k → micro-batches)
+     * Reads KDA → budget → method → compact. The target's model is modified in place (zeroed,
+     * merged) and stays the caller's to close; its adapters are merged or discarded by the method.
      */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener) {
-        return run(model, set, s, data, probe, ckpt, listener, null);
-    }
-
-    /** @param preview for progressive methods, sees each period's selection removed before the period trains (may be null) */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
-                              PeriodPreview preview) {
-        return run(model, set, s, data, probe, ckpt, listener, preview, null);
-    }
-
-    /** @param knownKda a KDA result of this model to use instead of running one (may be null) */
-    public static Outcome run(CausalLm model, StructureSet set, PruneSettings s, TrainingLoop.BatchSource data,
-                              KnowledgeDistribution.Probe probe, Checkpointer ckpt, TrainingLoop.Listener listener,
-                              PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+    public static Outcome run(PruneTarget target, PruneSettings s, Context ctx) {
         long t0 = System.nanoTime();
+        CausalLm model = target.model();
         List<LayerWidths> before = model.config().layers();
-        KnowledgeDistribution.Result kda = knownKda;
-        if (kda == null && !s.kdaRatios().isEmpty() && (s.gammaU() > 0 || s.allocation() == Allocation.KDA))
-            kda = KnowledgeDistribution.analyse(model, set, s.kdaRatios(), s.gammaU(), probe, null);
-        if (kda != null) set = set.withUnprunable(kda.unprunableGroups());
-        if (s.allocation() == Allocation.KDA && kda == null)
+        PruningMethod method = s.method().strategy();
+        KnowledgeDistribution.Result kda = kda(target, s, ctx, method);
+        StructureSet set = kda == null ? target.structures() : target.structures().withUnprunable(kda.unprunableGroups());
+        Allocation allocation = s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null);
+        if (allocation == Allocation.KDA && kda == null)
             throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
-        Budget.Plan plan = s.allocation() == Allocation.KDA ? Budget.bySensitivity(set, s.ratio(), kda) : Budget.plan(set, s.ratio());
-        List<LhspgPruner.PeriodLog> periods = List.of();
-        TrainingLoop.Summary trained = null;
-        Map<String, double[]> biasShift = Map.of();
-        MlpAlignment.Outcome aligned = null;
-        int steps = 0;
-        if (s.method().progressive()) {
-            LoraAdapters ad = LoraAdapters.insert(model, s.lora());
-            LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.lhspg(), s.method().saliency(s.seed()));
-            if (s.method().needsCalibration()) pruner.withCalibrator(m -> calibrate(m, data, s, false));
-            if (preview != null) pruner.withPreview(preview);
-            if (!plan.quotas().isEmpty()) pruner.withQuotas(plan.quotas());
-            trained = train(ad, s, s.trainSteps(), data, pruner, ckpt, listener);
-            periods = pruner.log();
-            steps = s.trainSteps();
-            ad.close();
-        } else {
-            LoraAdapters ad = null;
-            if (s.method() == Method.LORASHEAR_ONESHOT) {
-                ad = LoraAdapters.insert(model, s.lora());
-                trained = train(ad, s, s.lhspg().warmupSteps(), data, TrainingLoop.NO_HOOK, ckpt, listener);
-                steps = s.lhspg().warmupSteps();
-            }
-            Calibration calib = s.method().needsCalibration() ? calibrate(model, data, s, s.method() == Method.LLM_PRUNER || s.method() == Method.LLM_PRUNER_VECTOR) : null;
-            ScoringContext ctx = new ScoringContext(set, model, ad, calib);
-            Saliency saliency = s.method().saliency(s.seed());
-            List<StructureRef> chosen = oneShot(set, plan, saliency, ctx);
-            if (s.align().active()) {
-                // before masking, so channels kept by rounding up keep their weights
-                aligned = MlpAlignment.apply(set, chosen, s.align(), model.config().numLayers(), refs -> saliency.score(ctx, refs));
-                chosen = aligned.removed();
-            }
-            if (s.method() == Method.FLAP) biasShift = flapCompensation(ctx, set, chosen);
-            Masking.zero(model, ad, set, chosen);
-            if (ad != null) ad.close();
-        }
-        List<StructureRef> removed = Compactor.zeroStructures(model, set);
-        if (s.align().active() && aligned == null) {
-            // after LHSPG: the removed channels are zero, the kept ones ranked by their trained magnitude
-            ScoringContext ctx = new ScoringContext(set, model, null, null);
-            aligned = MlpAlignment.apply(set, removed, s.align(), model.config().numLayers(), refs -> new MagnitudeSaliency().score(ctx, refs));
-            removed = aligned.removed();
-            Masking.zero(model, null, set, removed);
-        }
-        CausalLm compact = Compactor.compact(model, set, removed, biasShift);
-        if (aligned != null && MlpAlignment.needsPadding(aligned.padTo())) compact = padded(compact, aligned.padTo());
+        Budget.Plan plan = allocation == Allocation.KDA ? Budget.bySensitivity(set, s.ratio(), kda) : Budget.plan(set, s.ratio());
+        Decision d = method.prune(target.withStructures(set), plan, s, ctx);
+        CausalLm compact = Compactor.compact(model, set, d);
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
         int ctxLen = model.config().maxSeqLen();
         ModelCost.Change cost = ModelCost.Change.of(ModelCost.of(model.config(), ctxLen, 4), ModelCost.of(compact.config(), ctxLen, 4));
-        Result r = new Result(s.method().cliName(), s.allocation().cliName(), s.ratio(), achieved, model.numParams(), compact.numParams(), plan, before,
-                compact.config().layers(), kda, periods, trained == null ? List.of() : trained.losses(), steps,
-                (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events(), cost, aligned == null ? null : aligned.report());
+        TrainingLoop.Summary trained = d.training();
+        Result r = new Result(method.name(), allocation.name().toLowerCase(Locale.ROOT), s.ratio(), achieved, model.numParams(), compact.numParams(),
+                plan, before, compact.config().layers(), kda, d.periods(), trained == null ? List.of() : trained.losses(), d.trainSteps(),
+                (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events(), cost, d.alignment());
         return new Outcome(compact, r);
     }
 
-    /** Zero channels past a layer's original width, so its MLP reaches the aligned size. */
-    private static CausalLm padded(CausalLm compact, List<Integer> padTo) {
-        try (compact) {
-            ModelConfig c = compact.config();
-            List<LayerWidths> target = MlpAlignment.padded(c.layers(), padTo);
-            return CausalLm.fromWeights(c.withLayers(target), WidthPadding.pad(c, compact.toHost(), target), compact.computeDtype());
-        }
-    }
-
-    static List<StructureRef> oneShot(StructureSet set, Budget.Plan plan, Saliency saliency, ScoringContext ctx) {
-        List<StructureRef> chosen = new ArrayList<>();
-        for (Cluster c : Cluster.values()) {
-            List<StructureRef> pool = set.prunable(c);
-            int k = plan.counts().getOrDefault(c, 0);
-            if (k == 0) continue;
-            double[] scores = saliency.score(ctx, pool);
-            chosen.addAll(plan.quotas().isEmpty() ? Selector.select(pool, scores, k, saliency.ranking()) : Selector.byQuota(pool, scores, plan.quotas()));
-        }
-        return chosen;
-    }
-
-    private static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, TrainingLoop.BatchSource data,
-                                      TrainingLoop.StepHook hook, Checkpointer ckpt, TrainingLoop.Listener listener) {
-        try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
-            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, schedule(s, steps), s.checkpointEvery(), s.seed(), 3);
-            return TrainingLoop.run(ad, opt, ts, data, hook, listener, ckpt);
-        }
-    }
-
-    /** The pruning run's learning rate: LHSPG's CONSTANT shape holds the peak after warming up over T_w (at most 10 steps). */
-    static LrSchedule schedule(PruneSettings s, int steps) {
-        if (s.method().progressive() && s.lhspg().lr() == LhspgSettings.LrShape.CONSTANT)
-            return new LrSchedule(s.lr(), Math.max(1, Math.min(10, s.lhspg().warmupSteps())), Math.max(1, steps), 1.0);
-        return new LrSchedule(s.lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
-    }
-
-    private static Calibration calibrate(CausalLm model, TrainingLoop.BatchSource data, PruneSettings s, boolean gradients) {
-        List<TokenBatch> batches = new ArrayList<>();
-        for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));   // negative steps: calibration draws
-        return Calibration.collect(model, batches, gradients);
-    }
-
-    /** FLAP: the removed input channels' mean contribution, W[:, j] · E[X_j], moves into the output bias. */
-    static Map<String, double[]> flapCompensation(ScoringContext ctx, StructureSet set, List<StructureRef> chosen) {
-        Map<String, double[]> shift = new HashMap<>();
-        for (StructureRef r : chosen)
-            for (Cut c : set.get(r).dependent()) {
-                if (!c.columns() || !c.param().endsWith(".weight")) continue;
-                var w = ctx.weights().get(c.param());
-                double[] mean = ctx.calibration().inputMean(c.param().substring(0, c.param().length() - ".weight".length()));
-                int out = (int) w.shape()[0], in = (int) w.shape()[1];
-                double[] b = shift.computeIfAbsent(c.param(), k -> new double[out]);
-                for (int i = 0; i < out; i++) for (int j : c.indices()) b[i] += w.data()[i * in + j] * mean[j];
-            }
-        return shift;
+    /** The known result, or a fresh analysis when the settings configure one and either protection or allocation uses it. */
+    private static KnowledgeDistribution.Result kda(PruneTarget target, PruneSettings s, Context ctx, PruningMethod method) {
+        if (ctx.knownKda() != null) return ctx.knownKda();
+        if (!s.kda().configured()) return null;
+        boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
+        if (s.kda().gammaU() <= 0 && !allocates) return null;
+        return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
+                KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE));
     }
 }

@@ -1,70 +1,50 @@
 package dev.shear.prune;
 
-import dev.shear.lora.LoraConfig;
 import dev.shear.model.WidthAlignment;
-import java.util.List;
+import dev.shear.train.TrainingSettings;
+import java.util.Objects;
 
 /**
- * One pruning run.
+ * One pruning run. The defaults live in one place, the bundled pipeline defaults that `./shear run`,
+ * `./shear prune` and the Java API start from.
  *
- * @param ratio        fraction of total parameters to remove
- * @param trainSteps   LoRA steps for progressive methods (must cover lhspg.totalSteps()); warm-up for lorashear-oneshot
- * @param kdaRatios    ratios of the knowledge distribution analysis; empty skips it
- * @param gammaU       γ_u: fraction of node groups KDA marks unprunable
- * @param calibBatches calibration batches for activation and gradient criteria
+ * @param ratio        fraction of all parameters to remove (embeddings count in the total)
+ * @param allocation   how the target is spread over the node groups; AUTO lets the method choose
  * @param align        rounding of each layer's kept MLP channels ({@link WidthAlignment#NONE} keeps the budget's counts)
- * @param allocation   how the target is spread over the node groups; {@link Allocation#KDA} needs a KDA result
+ * @param calibBatches calibration batches for the activation and gradient criteria
+ * @param schedule     LHSPG's warm-up, periods and steps, and the learning rate's shape
+ * @param training     pruning-time LoRA training
+ * @param kda          the knowledge distribution analysis
+ * @param seed         the run's seed: LoRA's initial A, the data draws, dropout and the random criterion
  */
-public record PruneSettings(Method method, double ratio, LhspgSettings lhspg, int trainSteps, LoraConfig lora, double lr,
-                            int batch, int seqLen, List<Double> kdaRatios, double gammaU, int calibBatches,
-                            int checkpointEvery, long seed, WidthAlignment align, Allocation allocation) {
+public record PruneSettings(Method method, double ratio, Allocation allocation, WidthAlignment align, int calibBatches,
+                            LhspgSchedule schedule, TrainingSettings training, KdaSettings kda, long seed) {
     public PruneSettings {
-        kdaRatios = List.copyOf(kdaRatios);
-        java.util.Objects.requireNonNull(align, "align");
-        java.util.Objects.requireNonNull(allocation, "allocation");
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(allocation, "allocation");
+        Objects.requireNonNull(align, "align");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(kda, "kda");
         if (ratio <= 0 || ratio >= 1) throw new IllegalArgumentException("ratio " + ratio + " must be in (0, 1)");
-        if (gammaU < 0 || gammaU >= 1) throw new IllegalArgumentException("gamma_u " + gammaU + " must be in [0, 1)");
-        if (method.progressive() && trainSteps < lhspg.totalSteps())
-            throw new IllegalArgumentException("steps " + trainSteps + " must cover warm-up plus periods x period length = " + lhspg.totalSteps());
+        if (calibBatches < 0) throw new IllegalArgumentException("calib_batches " + calibBatches + " must be >= 0");
     }
 
-    /** Without width alignment. */
-    public PruneSettings(Method method, double ratio, LhspgSettings lhspg, int trainSteps, LoraConfig lora, double lr, int batch, int seqLen,
-                         List<Double> kdaRatios, double gammaU, int calibBatches, int checkpointEvery, long seed) {
-        this(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, WidthAlignment.NONE,
-                Allocation.UNIFORM);
-    }
+    public PruneSettings withMethod(Method v) { return new PruneSettings(v, ratio, allocation, align, calibBatches, schedule, training, kda, seed); }
 
-    public static PruneSettings defaults(Method method, double ratio, long seed) {
-        LhspgSettings l = new LhspgSettings(5, 2, 10, 0.0, method == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER,
-                LhspgSettings.LrShape.CONSTANT);
-        return new PruneSettings(method, ratio, l, l.totalSteps(), LoraConfig.paperDefaults(seed), 1e-3, 8, 256,
-                List.of(0.2, 0.5), 0.15, 4, 25, seed);
-    }
+    public PruneSettings withRatio(double v) { return new PruneSettings(method, v, allocation, align, calibBatches, schedule, training, kda, seed); }
 
-    public PruneSettings withMethod(Method m) {
-        LhspgSettings l = new LhspgSettings(lhspg.warmupSteps(), lhspg.periods(), lhspg.periodLength(), lhspg.epsilon(),
-                m == Method.REFERENCE ? LhspgSettings.Mode.REFERENCE : LhspgSettings.Mode.PAPER, lhspg.lr());
-        return new PruneSettings(m, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align, allocation);
-    }
+    public PruneSettings withAllocation(Allocation v) { return new PruneSettings(method, ratio, v, align, calibBatches, schedule, training, kda, seed); }
 
-    public PruneSettings withLhspg(LhspgSettings l) {
-        return new PruneSettings(method, ratio, l, Math.max(trainSteps, l.totalSteps()), lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align, allocation);
-    }
+    public PruneSettings withAlign(WidthAlignment v) { return new PruneSettings(method, ratio, allocation, v, calibBatches, schedule, training, kda, seed); }
 
-    public PruneSettings withTrainSteps(int steps) {
-        return new PruneSettings(method, ratio, lhspg, steps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align, allocation);
-    }
+    public PruneSettings withCalibBatches(int v) { return new PruneSettings(method, ratio, allocation, align, v, schedule, training, kda, seed); }
 
-    public PruneSettings withKda(List<Double> ratios) {
-        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, ratios, gammaU, calibBatches, checkpointEvery, seed, align, allocation);
-    }
+    public PruneSettings withSchedule(LhspgSchedule v) { return new PruneSettings(method, ratio, allocation, align, calibBatches, v, training, kda, seed); }
 
-    public PruneSettings withAlign(WidthAlignment a) {
-        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, a, allocation);
-    }
+    public PruneSettings withTraining(TrainingSettings v) { return new PruneSettings(method, ratio, allocation, align, calibBatches, schedule, v, kda, seed); }
 
-    public PruneSettings withAllocation(Allocation a) {
-        return new PruneSettings(method, ratio, lhspg, trainSteps, lora, lr, batch, seqLen, kdaRatios, gammaU, calibBatches, checkpointEvery, seed, align, a);
-    }
+    public PruneSettings withKda(KdaSettings v) { return new PruneSettings(method, ratio, allocation, align, calibBatches, schedule, training, v, seed); }
+
+    public PruneSettings withSeed(long v) { return new PruneSettings(method, ratio, allocation, align, calibBatches, schedule, training, kda, v); }
 }

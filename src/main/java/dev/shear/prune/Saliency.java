@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /** Scores structures; lower means safer to remove. One criterion per class. */

@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraLinear;
 import dev.shear.model.CausalLm;

@@ -1,6 +1,8 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.Cut;
+import dev.shear.graph.Structure;
 
 /** Reductions over the rows or columns of a host tensor that one cut names. */
 final class SliceMath {

@@ -3,6 +3,7 @@ package dev.shear.prune;
 import dev.shear.engine.DType;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.graph.Cut;
 import java.util.List;
 
 /**

@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.engine.HostTensor;
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /**

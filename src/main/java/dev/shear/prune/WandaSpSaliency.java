@@ -1,5 +1,6 @@
 package dev.shear.prune;
 
+import dev.shear.graph.StructureRef;
 import java.util.List;
 
 /**

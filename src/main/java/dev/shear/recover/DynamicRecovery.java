@@ -1,30 +1,28 @@
 package dev.shear.recover;
 
-import dev.shear.io.Corpus;
-import dev.shear.io.Packing;
-import dev.shear.io.Paragraphs;
-import dev.shear.io.SourceSpec;
-
+import dev.shear.data.BatchSource;
+import dev.shear.data.Corpus;
+import dev.shear.data.Packing;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraAdapters;
-import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
+import dev.shear.train.TrainingSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.function.Function;
 
 /**
  * Dynamic knowledge recovery (LoRAShear Algorithm 5, pretraining stage): each round measures how
@@ -42,6 +40,12 @@ public final class DynamicRecovery {
 
     /** Per-round state files: "round-N" holds the merged model after round N; the loop's own checkpoints go beside it. */
     public interface RoundStore {
+        /** Nothing saved, nothing resumed. */
+        RoundStore NONE = new RoundStore() {
+            @Override public Checkpointer loop(int round) { return Checkpointer.NONE; }
+            @Override public Checkpointer rounds() { return Checkpointer.NONE; }
+        };
+
         Checkpointer loop(int round);
 
         Checkpointer rounds();
@@ -51,30 +55,25 @@ public final class DynamicRecovery {
      * @param referencePpl the original model's perplexity on each source's validation split
      */
     public static Report run(CausalLm model, List<Corpus> sources, Map<String, Double> referencePpl,
-                             RecoverySettings s, RoundStore store, TrainingLoop.Listener listener) {
+                             RecoverySettings s, RoundStore store, Progress progress) {
         long t0 = System.nanoTime();
         List<RoundLog> logs = new ArrayList<>();
         int first = restoreRounds(model, store, logs);
-        Map<String, Double> before = measure(model, sources, s);
+        Map<String, Double> before = measure(model, sources, s.training());
         String stop = "ran all " + s.rounds() + " rounds";
         long tokens = 0;
         for (int r = first; r < s.rounds(); r++) {
             long rt = System.nanoTime();
-            double[] d = new double[sources.size()];
-            Map<String, Double> deg = new LinkedHashMap<>();
-            for (int i = 0; i < d.length; i++) {
-                String n = sources.get(i).name();
-                d[i] = before.get(n) / referencePpl.get(n) - 1;
-                deg.put(n, d[i]);
-            }
-            double[] w = s.dynamic() ? MixtureWeights.compute(d, s.tau(), s.floor()) : uniform(d.length);
-            int[] rows = Packing.allocate(w, s.stepsPerRound() * s.batch());
+            double[] d = MixtureWeights.degradation(sources, before, referencePpl);
+            MixtureSettings m = s.mixture();
+            double[] w = m.dynamic() ? MixtureWeights.compute(d, m.tau(), m.floor()) : uniform(d.length);
+            int[] rows = Packing.allocate(w, s.stepsPerRound() * s.training().batch());
             List<int[]> data = sample(sources, rows, s, r);
-            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), listener);
-            tokens += (long) data.size() * s.seqLen();
-            Map<String, Double> after = measure(model, sources, s);
+            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), progress.offset((long) r * s.stepsPerRound(), (long) s.rounds() * s.stepsPerRound()));
+            tokens += (long) data.size() * s.training().seqLen();
+            Map<String, Double> after = measure(model, sources, s.training());
             double gain = meanImprovement(before, after);
-            logs.add(new RoundLog(r, deg, named(sources, w), namedInts(sources, rows), before, after, trained.losses(), gain,
+            logs.add(new RoundLog(r, named(sources, d), named(sources, w), namedInts(sources, rows), before, after, trained.losses(), gain,
                     (System.nanoTime() - rt) / 1e9, trained.events()));
             saveRound(model, store, r, logs);
             before = after;
@@ -86,8 +85,8 @@ public final class DynamicRecovery {
         return new Report(referencePpl, logs, stop, tokens, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** Perplexity of each source's validation split. */
-    public static Map<String, Double> measure(CausalLm model, List<Corpus> sources, RecoverySettings s) {
+    /** Perplexity of each source's validation split, in batches and lengths of the training settings. */
+    public static Map<String, Double> measure(CausalLm model, List<Corpus> sources, TrainingSettings s) {
         Map<String, Double> out = new LinkedHashMap<>();
         for (Corpus c : sources) out.put(c.name(), Validation.ppl(model, c.validation(), s.seqLen(), s.batch()));
         return out;
@@ -97,22 +96,22 @@ public final class DynamicRecovery {
         List<int[]> data = new ArrayList<>();
         for (int i = 0; i < sources.size(); i++) {
             Random rnd = new Random(s.seed() * 7919 + round * 131L + i);
-            for (int k = 0; k < rows[i]; k++) data.add(Packing.row(sources.get(i).train(), s.seqLen() + 1, rnd));
+            for (int k = 0; k < rows[i]; k++) data.add(Packing.row(sources.get(i).train(), s.training().seqLen() + 1, rnd));
         }
         java.util.Collections.shuffle(data, new Random(s.seed() + round));
         return data;
     }
 
     private static TrainingLoop.Summary train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
-                                      Checkpointer ckpt, TrainingLoop.Listener listener) {
-        LoraConfig lc = new LoraConfig(s.lora().targets(), s.lora().rank(), s.lora().alpha(), s.lora().dropout(), s.seed() + round);
-        LoraAdapters ad = LoraAdapters.insert(model, lc);
+                                      Checkpointer ckpt, Progress progress) {
+        TrainingSettings t = s.training();
+        LoraAdapters ad = LoraAdapters.insert(model, t.lora().withSeed(s.seed() + round));
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
-            int steps = data.size() / s.batch();
-            LrSchedule sched = new LrSchedule(s.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
-            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, s.checkpointEvery(), s.seed() + round, 3);
-            TrainingLoop.BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * s.batch(), (int) (k + 1) * s.batch()).toArray(new int[0][])));
-            return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, listener, ckpt);
+            int steps = data.size() / t.batch();
+            LrSchedule sched = new LrSchedule(t.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, t.checkpointEvery(), s.seed() + round, 3);
+            BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * t.batch(), (int) (k + 1) * t.batch()).toArray(new int[0][])));
+            return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, progress, ckpt);
         } finally {
             ad.close();     // merges into the base weights
         }

@@ -1,20 +1,21 @@
 package dev.shear.recover;
 
+import dev.shear.data.AlpacaTemplate;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
-import dev.shear.engine.Tensor;
 import dev.shear.io.Tokenizer;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
-import dev.shear.lora.Checkpointer;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TokenBatch;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,14 +28,24 @@ import java.util.Random;
 public final class InstructionTuning {
     private InstructionTuning() {}
 
+    /** The stage's knobs; the built-in recovery spec's instruction section holds their defaults. */
     public record Settings(int steps, int batch, int maxLen, double lr, int warmupSteps, int evalEvery, int patience,
-                           int valExamples, LoraConfig lora, long seed) {}
+                           int valExamples, LoraConfig lora, long seed) {
+        /** A budget of {@code n} steps of {@code rows} examples of at most {@code len} tokens at peak rate {@code rate}. */
+        public Settings withBudget(int n, int rows, int len, double rate) {
+            return new Settings(n, rows, len, rate, warmupSteps, evalEvery, patience, valExamples, lora, seed);
+        }
+
+        public Settings withSchedule(int warmup, int every) {
+            return new Settings(steps, batch, maxLen, lr, warmup, every, patience, valExamples, lora, seed);
+        }
+    }
 
     public record Report(List<Double> losses, List<Double> valLosses, long bestStep, boolean stoppedEarly, double seconds,
                          List<TrainingLoop.Event> events) {}
 
     public static Report run(CausalLm model, Tokenizer tok, List<AlpacaTemplate.Example> examples, Settings s,
-                             Checkpointer ckpt, TrainingLoop.Listener listener) {
+                             Checkpointer ckpt, Progress progress) {
         long t0 = System.nanoTime();
         List<AlpacaTemplate.Encoded> all = new ArrayList<>();
         for (AlpacaTemplate.Example e : examples) {
@@ -49,7 +60,7 @@ public final class InstructionTuning {
         EarlyStop stop = new EarlyStop(model, ad, val, s);
         try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
             TrainingLoop.Settings ts = new TrainingLoop.Settings(s.steps(), new LrSchedule(s.lr(), s.warmupSteps(), s.steps(), 0.1), 0, s.seed(), 3);
-            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, k -> List.of(batchAt(train, k, s)), stop, listener, ckpt);
+            TrainingLoop.Summary sum = TrainingLoop.run(ad, opt, ts, k -> List.of(batchAt(train, k, s)), stop, progress, ckpt);
             ad.load(stop.bestState);
             ad.close();
             return new Report(sum.losses(), stop.valLosses, stop.bestStep, stop.stopped, (System.nanoTime() - t0) / 1e9, sum.events());

@@ -1,11 +1,25 @@
 package dev.shear.recover;
 
+import dev.shear.data.Corpus;
+import java.util.List;
+import java.util.Map;
+
 /**
  * The dynamic data adaptor's sampling weights: w_s ∝ max(d_s, τ), then every source is lifted to
  * at least the floor share so sources that degraded little still keep a balanced part.
  */
 public final class MixtureWeights {
     private MixtureWeights() {}
+
+    /** d_s = ppl_s / reference_s - 1 for each source, in the sources' order. */
+    public static double[] degradation(List<Corpus> sources, Map<String, Double> ppl, Map<String, Double> reference) {
+        double[] d = new double[sources.size()];
+        for (int i = 0; i < d.length; i++) {
+            String n = sources.get(i).name();
+            d[i] = ppl.get(n) / reference.get(n) - 1;
+        }
+        return d;
+    }
 
     /**
      * @param degradation d_s = (ppl_pruned - ppl_full) / ppl_full per source

@@ -1,33 +1,40 @@
 package dev.shear.recover;
 
-import dev.shear.lora.LoraConfig;
+import dev.shear.train.TrainingSettings;
+import java.util.Objects;
 
 /**
- * Budgets and knobs of the pretraining-mixture stage.
+ * The pretraining-mixture stage of recovery. Its defaults are the built-in recovery spec's.
  *
- * @param tau            τ: lower clamp of a source's degradation in the sampling weights
- * @param floor          minimum share of every source per round
- * @param minImprovement stop when the mean relative validation-perplexity gain of a round falls below this
+ * @param rounds         rounds of measure, re-weigh, train, merge
+ * @param stepsPerRound  LoRA steps of each round
+ * @param warmupSteps    learning-rate warm-up of each round
+ * @param minImprovement stop when a round's mean relative validation-perplexity gain falls below this (negative: never)
+ * @param mixture        how the sources are filtered and weighed
+ * @param training       each round's LoRA training (a fresh adapter per round, merged at its end)
+ * @param seed           the run's seed: each round's adapter, draws and dropout derive from it
  */
-public record RecoverySettings(int rounds, int stepsPerRound, int batch, int seqLen, double lr, int warmupSteps,
-                               double tau, double floor, double minImprovement, int minTokens, LoraConfig lora,
-                               int checkpointEvery, long seed, boolean dynamic) {
+public record RecoverySettings(int rounds, int stepsPerRound, int warmupSteps, double minImprovement, MixtureSettings mixture,
+                               TrainingSettings training, long seed) {
     public RecoverySettings {
-        if (rounds < 1 || stepsPerRound < 0 || batch < 1 || seqLen < 2)
-            throw new IllegalArgumentException("recovery: rounds " + rounds + ", steps " + stepsPerRound + ", batch " + batch + ", seq " + seqLen + " out of range");
-        if (lr <= 0) throw new IllegalArgumentException("recovery: lr " + lr + " must be positive");
+        if (rounds < 1 || stepsPerRound < 0 || warmupSteps < 0)
+            throw new IllegalArgumentException("recovery: rounds " + rounds + ", steps " + stepsPerRound + ", warm-up " + warmupSteps + " out of range");
+        Objects.requireNonNull(mixture, "mixture");
+        Objects.requireNonNull(training, "training");
     }
 
-    public static RecoverySettings defaults(long seed) {
-        return new RecoverySettings(3, 100, 8, 256, 1e-3, 10, 0.05, 0.1, 0.01, 64,
-                new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, seed), 50, seed, true);
-    }
-
+    /** {@code rounds} rounds of {@code steps} steps each. */
     public RecoverySettings withBudget(int newRounds, int steps) {
-        return new RecoverySettings(newRounds, steps, batch, seqLen, lr, warmupSteps, tau, floor, minImprovement, minTokens, lora, checkpointEvery, seed, dynamic);
+        return new RecoverySettings(newRounds, steps, warmupSteps, minImprovement, mixture, training, seed);
     }
 
-    public RecoverySettings withDynamic(boolean on) {
-        return new RecoverySettings(rounds, stepsPerRound, batch, seqLen, lr, warmupSteps, tau, floor, minImprovement, minTokens, lora, checkpointEvery, seed, on);
-    }
+    public RecoverySettings withWarmupSteps(int v) { return new RecoverySettings(rounds, stepsPerRound, v, minImprovement, mixture, training, seed); }
+
+    public RecoverySettings withMinImprovement(double v) { return new RecoverySettings(rounds, stepsPerRound, warmupSteps, v, mixture, training, seed); }
+
+    public RecoverySettings withMixture(MixtureSettings v) { return new RecoverySettings(rounds, stepsPerRound, warmupSteps, minImprovement, v, training, seed); }
+
+    public RecoverySettings withTraining(TrainingSettings v) { return new RecoverySettings(rounds, stepsPerRound, warmupSteps, minImprovement, mixture, v, seed); }
+
+    public RecoverySettings withSeed(long v) { return new RecoverySettings(rounds, stepsPerRound, warmupSteps, minImprovement, mixture, training, v); }
 }

@@ -1,18 +1,16 @@
 package dev.shear.recover;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shear.io.ShearJson;
 import java.util.List;
 
-/** Round logs to and from plain maps, so checkpoints can carry them as JSON metadata. */
+/** Round logs to and from plain maps, so checkpoints can carry them as JSON metadata (older camelCase keys read too). */
 final class RoundLogCodec {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private RoundLogCodec() {}
 
-    static Object encode(List<DynamicRecovery.RoundLog> logs) { return JSON.convertValue(logs, List.class); }
+    static Object encode(List<DynamicRecovery.RoundLog> logs) { return ShearJson.MAPPER.convertValue(logs, List.class); }
 
     static List<DynamicRecovery.RoundLog> decode(Object o) {
         if (o == null) return List.of();
-        return JSON.convertValue(o, JSON.getTypeFactory().constructCollectionType(List.class, DynamicRecovery.RoundLog.class));
+        return ShearJson.convert(o, ShearJson.MAPPER.getTypeFactory().constructCollectionType(List.class, DynamicRecovery.RoundLog.class));
     }
 }

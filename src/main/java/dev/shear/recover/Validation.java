@@ -1,10 +1,10 @@
 package dev.shear.recover;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.lora.TokenBatch;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.List;

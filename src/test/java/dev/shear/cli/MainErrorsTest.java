@@ -51,9 +51,9 @@ class MainErrorsTest {
         String[] r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals("1", r[0]);
         assertEquals("shear: " + cfg + ": prune.data 'books': expected dynamic, mixture or tinystories", r[1].strip());
-        Files.writeString(cfg, "prune: {lr_shape: linear}\n");
+        Files.writeString(cfg, "prune: {schedule: {lr_shape: linear}}\n");
         r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
-        assertEquals("shear: " + cfg + ": prune.lr_shape 'linear': expected constant or cosine", r[1].strip());
+        assertEquals("shear: " + cfg + ": prune.schedule.lr_shape 'linear': expected constant or cosine", r[1].strip());
         Files.writeString(cfg, "prune: {allocation: even}\n");
         r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals("shear: " + cfg + ": prune.allocation 'even': expected auto, uniform or kda", r[1].strip());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.io.ShearJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -41,6 +42,6 @@ class ModelOptionsCliTest {
         String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
         System.arraycopy(extra, 0, args, base.length, extra.length);
         assertEquals(0, Main.execute(args));
-        return ((Number) Json.MAPPER.readValue(Files.readString(json), Map.class).get("ppl")).doubleValue();
+        return ((Number) ShearJson.MAPPER.readValue(Files.readString(json), Map.class).get("ppl")).doubleValue();
     }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.HostTensor;
-import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.ShearJson;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -160,14 +160,14 @@ class PipelineResumeTest {
     /** The events of the pruning loop and of each recovery round, from the stage reports. */
     @SuppressWarnings("unchecked")
     static String events(Path run) throws IOException {
-        Map<String, Object> prune = Json.MAPPER.readValue(Files.readString(run.resolve("pruned/prune-report.json")), Map.class);
-        Map<String, Object> recover = Json.MAPPER.readValue(Files.readString(run.resolve("recovered/recover-report.json")), Map.class);
+        Map<String, Object> prune = ShearJson.MAPPER.readValue(Files.readString(run.resolve("pruned/prune-report.json")), Map.class);
+        Map<String, Object> recover = ShearJson.MAPPER.readValue(Files.readString(run.resolve("recovered/recover-report.json")), Map.class);
         List<Object> rounds = (List<Object>) ((Map<String, Object>) recover.get("pretrain")).get("rounds");
         return "prune " + prune.get("events") + ", recover " + rounds.stream().map(r -> ((Map<String, Object>) r).get("events")).toList();
     }
 
     static double stageSeconds(Path run, String stage) throws IOException {
-        return ((Number) Json.MAPPER.readValue(Files.readString(run.resolve("stage-" + stage + ".done")), Map.class).get("seconds")).doubleValue();
+        return ((Number) ShearJson.MAPPER.readValue(Files.readString(run.resolve("stage-" + stage + ".done")), Map.class).get("seconds")).doubleValue();
     }
 
     /** Which stage a killed run was in, and the newest checkpoint it had written. */
@@ -225,16 +225,16 @@ class PipelineResumeTest {
                 "recovered/recover-report.json", "recovered/model.safetensors", "eval-report.json", "report.md", "report.html",
                 "plot-loss.png", "plot-group-norm.png", "plot-widths-mlp.png", "plot-perplexity.png", "shear.log"))
             assertTrue(Files.exists(run.resolve(f)), "missing " + f);
-        Map<String, Object> prune = Json.MAPPER.readValue(Files.readString(run.resolve("pruned/prune-report.json")), Map.class);
+        Map<String, Object> prune = ShearJson.MAPPER.readValue(Files.readString(run.resolve("pruned/prune-report.json")), Map.class);
         long original = ModelFolder.load(dev.shear.testing.Golden.storiesBin()).weights().values().stream().mapToLong(HostTensor::numel).sum();
         long saved = ModelFolder.load(run.resolve("recovered")).weights().values().stream().mapToLong(HostTensor::numel).sum();
-        assertEquals(1.0 - (double) saved / original, ((Number) prune.get("achievedRatio")).doubleValue(), 1e-12);
+        assertEquals(1.0 - (double) saved / original, ((Number) prune.get("achieved_ratio")).doubleValue(), 1e-12);
         Path again = run.resolve("again.json");
         assertEquals(0, Main.execute("eval", "ppl", "--model", run.resolve("recovered").toString(), "--dataset", "wikitext2",
                 "--protocol", "llm-pruner", "--max-tokens", "512", "--json", again.toString()));
-        Map<String, Object> eval = Json.MAPPER.readValue(Files.readString(run.resolve("eval-report.json")), Map.class);
+        Map<String, Object> eval = ShearJson.MAPPER.readValue(Files.readString(run.resolve("eval-report.json")), Map.class);
         Map<String, Object> ppl = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) eval.get("recovered")).get("perplexity")).get("wikitext2");
-        Map<String, Object> separate = Json.MAPPER.readValue(Files.readString(again), Map.class);
+        Map<String, Object> separate = ShearJson.MAPPER.readValue(Files.readString(again), Map.class);
         assertEquals(((Number) ppl.get("ppl")).doubleValue(), ((Number) separate.get("ppl")).doubleValue(), 1e-9);
         assertTrue(Files.readString(run.resolve("report.md")).contains(String.format("%.3f", ((Number) ppl.get("ppl")).doubleValue())));
     }
@@ -242,7 +242,7 @@ class PipelineResumeTest {
     /** The eval report without timings and with the run folder's name taken out. */
     static String comparable(Path run) throws IOException {
         return Files.readString(run.resolve("eval-report.json")).replace(run.toString(), "RUN")
-                .replaceAll("\"(seconds|tokensPerSecond|requestsPerSecond)\" : [0-9.E-]+", "");
+                .replaceAll("\"(seconds|tokens_per_second|requests_per_second)\" : [0-9.E-]+", "");
     }
 
     record Outcome(int rc, String output) {}

@@ -2,6 +2,7 @@ package dev.shear.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import java.util.ArrayList;
 import java.util.List;

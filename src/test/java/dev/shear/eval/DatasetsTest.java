@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.shear.io.DataPaths;
+import dev.shear.data.DataPaths;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.Test;

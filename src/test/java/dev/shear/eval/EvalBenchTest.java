@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import java.util.List;

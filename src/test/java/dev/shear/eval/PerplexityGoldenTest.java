@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.DType;
+import dev.shear.engine.Progress;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import java.util.Arrays;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.shear.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.shear.data.StoredItem;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package dev.shear.eval;
 
+import dev.shear.data.DataPaths;
 import dev.shear.engine.DType;
-import dev.shear.io.DataPaths;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;

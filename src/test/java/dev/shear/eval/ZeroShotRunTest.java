@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shear.engine.Progress;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
 import java.nio.file.Files;

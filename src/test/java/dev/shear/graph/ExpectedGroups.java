@@ -16,7 +16,7 @@ import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 
 /**
- * The groups of method.md section 2.4, extended to GQA and GPT-NeoX, written out by hand from a
+ * The groups of a LLaMA decoder layer (docs/method.md, "Structures"), extended to GQA and GPT-NeoX, written out by hand from a
  * config. Independent of the graph code: it names parameters and index ranges directly.
  */
 final class ExpectedGroups {

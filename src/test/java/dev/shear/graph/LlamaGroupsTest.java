@@ -11,7 +11,7 @@ import dev.shear.model.ModelConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The traced groups equal the hand-derived table of method.md 2.4, extended to GQA, biases and untied heads. */
+/** The traced groups equal the hand-derived table of docs/method.md, "Structures", extended to GQA, biases and untied heads. */
 class LlamaGroupsTest {
     private static final LoraConfig ALL = new LoraConfig(LoraConfig.ALL_TARGETS, 4, 8, 0.0, 5);
 
@@ -62,7 +62,7 @@ class LlamaGroupsTest {
     }
 
     @Test void paperSizesPerStructure() {
-        // method.md 2.4 for LLaMA-7B: one head = 4*4096*128, one MLP channel = 3*4096 (checked on a 1-layer slice of that width).
+        // LLaMA-7B: one head = 4*4096*128, one MLP channel = 3*4096 (checked on a 1-layer slice of that width).
         ModelConfig c = ModelConfig.llama(4096, 16, 1, 32, 32, 8, 8, true);
         assertEquals(2_097_152L, ExpectedGroups.llama(c, null).get(0).paramsPerStructure());
         assertEquals(12_288L, ExpectedGroups.llama(c, null).get(1).paramsPerStructure());

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 /**
- * method.md 5.3 done exactly (F64): zero random structures of every prunable group with the slices
+ * The zero-invariance check of docs/method.md, "Structures", done exactly (F64): zero random structures of every prunable group with the slices
  * the graph gives, then fill exactly the freed input-side slices with random values; the logits must
  * not move (max relative difference 1e-6; in practice it is 0). A control shows that the same edit
  * on a kept structure does move them.

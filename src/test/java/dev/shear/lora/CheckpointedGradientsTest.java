@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.GradientTape;
@@ -13,6 +14,9 @@ import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.testing.SmallModels;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.TrainStep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

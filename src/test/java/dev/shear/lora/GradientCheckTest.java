@@ -2,6 +2,7 @@ package dev.shear.lora;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.GradientTape;

@@ -3,6 +3,7 @@ package dev.shear.lora;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Device;
 import dev.shear.engine.Engine;
@@ -12,6 +13,9 @@ import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.model.CausalLm;
 import dev.shear.testing.Golden;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.TrainStep;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -2,16 +2,24 @@ package dev.shear.lora;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.BatchSource;
+import dev.shear.data.Corpus;
+import dev.shear.data.DataPaths;
+import dev.shear.data.Packing;
+import dev.shear.data.SourceSpec;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
-import dev.shear.io.Corpus;
-import dev.shear.io.DataPaths;
+import dev.shear.engine.Progress;
 import dev.shear.io.ModelFolder;
-import dev.shear.io.Packing;
-import dev.shear.io.SourceSpec;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import dev.shear.recover.Validation;
 import dev.shear.testing.Golden;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -28,14 +36,14 @@ class LoraTrainingImprovesTest {
             double before = Validation.ppl(model, eval, 512, 16);
             LoraAdapters ad = LoraAdapters.insert(model, new LoraConfig(LoraConfig.ALL_TARGETS, 8, 16, 0.05, 7));
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
-                TrainingLoop.BatchSource src = k -> {
+                BatchSource src = k -> {
                     Random r = new Random(1000 + k);
                     int[][] rows = new int[8][];
                     for (int i = 0; i < rows.length; i++) rows[i] = Packing.row(train.train(), 129, r);
                     return List.of(TokenBatch.causal(rows));
                 };
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(200, new LrSchedule(2e-3, 10, 200, 0.1), 0, 3, 3),
-                        src, TrainingLoop.NO_HOOK, null, Checkpointer.NONE);
+                        src, TrainingLoop.NO_HOOK, Progress.NONE, Checkpointer.NONE);
             }
             ad.close();
             double after = Validation.ppl(model, eval, 512, 16);

@@ -3,12 +3,12 @@ package dev.shear.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.DataPaths;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
-import dev.shear.io.DataPaths;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.engine.Tensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.Architecture;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.testing.SmallModels;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,18 +1,16 @@
 package dev.shear.prune;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
 class AllocationTest {
     @Test void autoIsKdaOnlyForTheDefaultLorashearWithKda() {
-        assertEquals(Allocation.KDA, Allocation.parse("auto", Method.parse("lorashear"), true));
-        assertEquals(Allocation.UNIFORM, Allocation.parse("auto", Method.parse("lorashear"), false));
+        assertEquals(Allocation.KDA, Allocation.AUTO.resolve(Method.parse("lorashear").strategy(), true));
+        assertEquals(Allocation.UNIFORM, Allocation.AUTO.resolve(Method.parse("lorashear").strategy(), false));
         for (Method m : Method.values())
-            if (m != Method.LORASHEAR_DEFAULT) assertEquals(Allocation.UNIFORM, Allocation.parse("auto", m, true), m.cliName());
-        assertEquals(Allocation.KDA, Allocation.parse("kda", Method.FLAP, true));
-        assertEquals(Allocation.UNIFORM, Allocation.parse("uniform", Method.parse("lorashear"), true));
-        assertThrows(IllegalArgumentException.class, () -> Allocation.parse("auto"));
+            if (m != Method.LORASHEAR_DEFAULT) assertEquals(Allocation.UNIFORM, Allocation.AUTO.resolve(m.strategy(), true), m.cliName());
+        assertEquals(Allocation.KDA, Allocation.KDA.resolve(Method.FLAP.strategy(), true));
+        assertEquals(Allocation.UNIFORM, Allocation.UNIFORM.resolve(Method.parse("lorashear").strategy(), true));
     }
 }

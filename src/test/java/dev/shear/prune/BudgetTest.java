@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.List;

@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.StepScope;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.DependencyGraph;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.lora.LoraLinear;
-import dev.shear.graph.DependencyGraph;
 import dev.shear.model.Architecture;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
@@ -51,7 +55,7 @@ class CompactorTest {
         try (CausalLm model = CausalLm.random(cfg, 11, DType.F32)) {
             LoraAdapters ad = lora != null ? LoraAdapters.insert(model, lora) : null;
             if (ad != null) randomizeB(ad);
-            StructureSet set = cfg.architecture() == Architecture.NEOX ? GraphStructures.from(DependencyGraph.trace(model))
+            StructureSet set = cfg.architecture() == Architecture.NEOX ? DependencyGraph.trace(model).structures()
                     : HandTable.llama(model, ad == null ? java.util.Set.of() : ad.modules().keySet());
             List<StructureRef> removed = randomSubset(set, new Random(4), 0.4);
             Masking.zero(model, ad, set, removed);
@@ -63,7 +67,7 @@ class CompactorTest {
                 assertTrue(diff < 1e-5, "compact logits differ from masked by " + diff);
                 long removedParams = removed.stream().mapToLong(r -> set.get(r).params()).sum();
                 assertEquals(before - removedParams, compact.numParams(), "parameter count after compaction");
-                assertEquals(java.util.Set.copyOf(removed), java.util.Set.copyOf(Compactor.zeroStructures(model, set)));
+                assertEquals(java.util.Set.copyOf(removed), java.util.Set.copyOf(Zeros.structures(model, set)));
                 if (analyticCounts) assertAnalyticCounts(cfg, set, removed, compact);
             }
         }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.DType;
 import dev.shear.graph.DependencyGraph;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.io.GgufArch;
 import dev.shear.io.GgufExport;
 import dev.shear.io.LlamaCppPlan;
@@ -16,11 +18,10 @@ import dev.shear.io.ModelFolder;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
-import dev.shear.model.ModelConfig;
 import dev.shear.testing.Golden;
 import dev.shear.testing.LlamaCpp;
-import dev.shear.testing.Slicing;
 import dev.shear.testing.ShearRun;
+import dev.shear.testing.Slicing;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -111,7 +112,7 @@ class GgufLlamaCppTest {
     /** stories260K with random KV groups and MLP channels removed (a different share per layer), compacted. */
     static LoadedModel randomlyPruned(long seed) {
         try (CausalLm model = CausalLm.fromWeights(stories.config(), stories.weights(), DType.F32)) {
-            StructureSet set = GraphStructures.from(DependencyGraph.trace(model));
+            StructureSet set = DependencyGraph.trace(model).structures();
             Random rnd = new Random(seed);
             List<StructureRef> removed = new ArrayList<>();
             for (int g = 0; g < set.groups().size(); g++) {

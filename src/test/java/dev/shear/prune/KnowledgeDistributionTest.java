@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
-import dev.shear.lora.TokenBatch;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.List;
@@ -27,7 +30,7 @@ class KnowledgeDistributionTest {
                     return Math.exp(Ops.tokenNll(m.forward(s.tokens(b.inputs())), s.tokens(b.targets())).mean().item());
                 }
             };
-            KnowledgeDistribution.Result r = KnowledgeDistribution.analyse(model, set, List.of(0.2, 0.5), 0.25, probe, null);
+            KnowledgeDistribution.Result r = KnowledgeDistribution.analyse(model, set, List.of(0.2, 0.5), 0.25, probe, Progress.NONE);
             Map<String, HostTensor> after = model.toHost();
             for (String k : before.keySet()) assertArrayEquals(before.get(k).data(), after.get(k).data(), 0f, k);
             assertEquals(8, r.rows().size());

@@ -8,6 +8,11 @@ import dev.shear.engine.Engine;
 import dev.shear.engine.HostTensor;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.Cut;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.lora.LoraLinear;
@@ -31,17 +36,17 @@ class LhspgEngineUpdateTest {
 
     @Test void paperStepsMatchTheHeapReference() {
         int[] early = new int[1];
-        compare(LhspgSettings.Mode.PAPER, 0.65, early);
+        compare(LhspgPruner.Mode.PAPER, 0.65, early);
         // both branches of the half-space test ran on the first step: some structures zeroed, some kept
         assertTrue(early[0] > 0 && early[0] < 12, "structures zeroed by the half-space test on the first step: " + early[0]);
     }
 
     @Test void referenceDecayStepsMatchTheHeapReference() {
-        compare(LhspgSettings.Mode.REFERENCE, 0.0, new int[1]);
+        compare(LhspgPruner.Mode.REFERENCE, 0.0, new int[1]);
     }
 
     /** Runs the first PERIOD - 1 steps of a period (the last also folds LoRA) and compares each with the heap update. */
-    private static void compare(LhspgSettings.Mode mode, double eps, int[] early) {
+    private static void compare(LhspgPruner.Mode mode, double eps, int[] early) {
         try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
             randomizeB(ad);
@@ -49,14 +54,14 @@ class LhspgEngineUpdateTest {
             Map<Cluster, Integer> k = new EnumMap<>(Cluster.class);
             k.put(Cluster.ATTENTION, 2);
             k.put(Cluster.MLP, 10);
-            LhspgSettings s = new LhspgSettings(0, 1, PERIOD, eps, mode);
-            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, new LoraShearSaliency(true));
+            LhspgSchedule s = LhspgSchedule.of(0, 1, PERIOD).withEpsilon(eps);
+            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, mode, new LoraShearSaliency(true));
             for (int t = 0; t < PERIOD - 1; t++) {
                 Map<String, HostTensor> before = host(model, ad);
                 p.afterStep(t);
                 List<StructureRef> active = p.active();
                 assertEquals(12, active.size());
-                Map<String, HostTensor> want = mode == LhspgSettings.Mode.PAPER
+                Map<String, HostTensor> want = mode == LhspgPruner.Mode.PAPER
                         ? paperStep(before, ad, set, active, PERIOD - t, eps, early) : decayStep(before, set, active, PERIOD - t);
                 Map<String, HostTensor> got = host(model, ad);
                 for (Map.Entry<String, HostTensor> e : want.entrySet()) {
@@ -107,7 +112,7 @@ class LhspgEngineUpdateTest {
         return out;
     }
 
-    /** method.md 4.3 step 5 on the heap: absorb s·BA, shrink by x/(T_p − t), half-space test, zero the LoRA slices. */
+    /** One LHSPG step (docs/method.md, "LHSPG") on the heap: absorb s·BA, shrink by x/(T_p − t), half-space test, zero the LoRA slices. */
     private static Map<String, HostTensor> paperStep(Map<String, HostTensor> w, LoraAdapters ad, StructureSet set,
                                                      List<StructureRef> active, long remaining, double eps, int[] early) {
         Map<String, HostTensor> out = copy(w);

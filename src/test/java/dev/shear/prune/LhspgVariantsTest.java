@@ -6,13 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
-import dev.shear.lora.AdamW;
-import dev.shear.lora.AdamWConfig;
+import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.Cut;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
-import dev.shear.lora.LrSchedule;
-import dev.shear.lora.TrainingLoop;
 import dev.shear.model.CausalLm;
+import dev.shear.train.AdamW;
+import dev.shear.train.AdamWConfig;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -23,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class LhspgVariantsTest {
     private static StructureSet traced;
 
-    private static Map<String, HostTensor> prune(LhspgSettings s, PeriodPreview preview) {
+    private static Map<String, HostTensor> prune(LhspgSchedule s, PeriodPreview preview) {
         try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
             StructureSet set = HandTable.llama(model, ad.modules().keySet());
@@ -31,11 +37,11 @@ class LhspgVariantsTest {
             Map<Cluster, Integer> k = new EnumMap<>(Cluster.class);
             k.put(Cluster.ATTENTION, 2);
             k.put(Cluster.MLP, 12);
-            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, new LoraShearSaliency(true));
+            LhspgPruner p = new LhspgPruner(model, ad, set, k, s, LhspgPruner.Mode.PAPER, new LoraShearSaliency(true));
             if (preview != null) p.withPreview(preview);
             try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
                 TrainingLoop.run(ad, opt, new TrainingLoop.Settings(s.totalSteps(), new LrSchedule(1e-2, 0, 100, 1), 0, 1, 3),
-                        LhspgPrunerTest.data(), p, null, dev.shear.lora.Checkpointer.NONE);
+                        LhspgPrunerTest.data(), p, Progress.NONE, dev.shear.train.Checkpointer.NONE);
             }
             ad.close();
             return model.toHost();
@@ -43,7 +49,7 @@ class LhspgVariantsTest {
     }
 
     @Test void previewSeesEachSelectionRemovedAndLeavesTheRunUnchanged() {
-        LhspgSettings s = new LhspgSettings(2, 2, 3, 0.0, LhspgSettings.Mode.PAPER);
+        LhspgSchedule s = LhspgSchedule.of(2, 2, 3);
         List<Integer> sizes = new ArrayList<>();
         Map<String, HostTensor> withPreview = prune(s, (m, chosen) -> {
             Map<String, HostTensor> w = m.toHost();
@@ -69,7 +75,7 @@ class LhspgVariantsTest {
         try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 3, DType.F32)) {
             LoraAdapters ad = LoraAdapters.insert(model, LoraConfig.paperDefaults(5));
             StructureSet set = HandTable.llama(model, ad.modules().keySet());
-            LhspgPruner pruner = new LhspgPruner(model, ad, set, Map.of(Cluster.MLP, 2), new LhspgSettings(1, 1, 2, 0.0, LhspgSettings.Mode.PAPER), new LoraShearSaliency(true))
+            LhspgPruner pruner = new LhspgPruner(model, ad, set, Map.of(Cluster.MLP, 2), LhspgSchedule.of(1, 1, 2), LhspgPruner.Mode.PAPER, new LoraShearSaliency(true))
                     .withPreview(p);
             Map<String, Object> st = pruner.state();
             assertEquals(List.of(0.25, 0.75), st.get("preview"));
@@ -80,10 +86,9 @@ class LhspgVariantsTest {
     }
 
     @Test void constantShapeHoldsThePeakAfterWarmUp() {
-        PruneSettings cosine = PruneSettings.defaults(Method.LORASHEAR_ACTIVATION, 0.2, 0).withLhspg(
-                new LhspgSettings(5, 2, 10, 0.0, LhspgSettings.Mode.PAPER, LhspgSettings.LrShape.COSINE));
-        PruneSettings constant = cosine.withLhspg(cosine.lhspg().withLr(LhspgSettings.LrShape.CONSTANT));
-        LrSchedule c = PruneRun.schedule(constant, 25), d = PruneRun.schedule(cosine, 25);
+        PruneSettings constant = TestSettings.of(Method.LORASHEAR_ACTIVATION, 0.2, 0);
+        PruneSettings cosine = constant.withSchedule(constant.schedule().withLrShape(LhspgSchedule.LrShape.COSINE));
+        LrSchedule c = PruneTraining.schedule(constant, 25, true), d = PruneTraining.schedule(cosine, 25, true);
         for (int k = 0; k < 5; k++) assertEquals(1e-3 * (k + 1) / 5, c.at(k), 1e-12, "warm-up over T_w, step " + k);
         for (int k = 5; k < 25; k++) assertEquals(1e-3, c.at(k), 1e-12, "held at the peak, step " + k);
         assertTrue(d.at(24) < 0.2e-3, "the cosine shape decays towards 0.1 x peak");

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
-import dev.shear.lora.Checkpointer;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
+import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelConfig;
@@ -63,7 +67,7 @@ class MlpAlignmentTest {
 
     /** A one-shot run with --align 8: every compact MLP width is a multiple of 8 and the report's cost is the parameter difference. */
     @Test void alignedOneShotRunReportsTheExactParameterCost() {
-        PruneSettings s = PruneSettings.defaults(Method.MAGNITUDE, 0.3, 0).withKda(List.of());
+        PruneSettings s = TestSettings.of(Method.MAGNITUDE, 0.3, 0).withKda(KdaSettings.NONE);
         PruneRun.Result plain = run(s), aligned = run(s.withAlign(WidthAlignment.parse(8, "nearest")));
         assertNull(plain.alignment());
         for (LayerWidths w : aligned.widthsAfter()) assertEquals(0, w.intermediateSize() % 8, aligned.widthsAfter().toString());
@@ -77,8 +81,9 @@ class MlpAlignmentTest {
 
     private static PruneRun.Result run(PruneSettings s) {
         try (CausalLm model = CausalLm.random(CFG, 7, DType.F32)) {
-            StructureSet set = HandTable.llama(model, Set.of());
-            PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), null, Checkpointer.NONE, null);
+            LoraAdapters ad = LoraAdapters.insert(model, s.training().lora());
+            StructureSet set = HandTable.llama(model, ad.modules().keySet());
+            PruneRun.Outcome o = PruneRun.run(new PruneTarget(model, ad, set), s, PruneRun.Context.of(LhspgPrunerTest.data(), null));
             o.compact().close();
             return o.result();
         }

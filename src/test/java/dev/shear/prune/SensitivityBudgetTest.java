@@ -4,6 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.HandTable;
+import dev.shear.graph.PrunableGroup;
+import dev.shear.graph.Structure;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import java.util.ArrayList;
@@ -83,13 +89,12 @@ class SensitivityBudgetTest {
         for (int i = 0; i < 4; i++) rows.add(rnd.ints(17, 0, 64).toArray());
         KnowledgeDistribution.Probe probe = m -> dev.shear.recover.Validation.ppl(m, rows, 17, 4);
         for (Method m : List.of(Method.MAGNITUDE, Method.LORASHEAR_ACCUMULATED)) {
-            PruneSettings s = PruneSettings.defaults(m, 0.3, 0).withLhspg(new LhspgSettings(1, 2, 2, 0.0, LhspgSettings.Mode.PAPER))
+            PruneSettings s = TestSettings.of(m, 0.3, 0).withSchedule(new LhspgSchedule(1, 2, 2, 25, 0.0, LhspgSchedule.LrShape.COSINE))
                     .withAllocation(Allocation.KDA);
             try (CausalLm model = CausalLm.random(LhspgPrunerTest.CFG, 7, DType.F32)) {
-                dev.shear.lora.LoraAdapters probeAdapters = dev.shear.lora.LoraAdapters.insert(model, s.lora());
-                StructureSet set = HandTable.llama(model, probeAdapters.modules().keySet());   // LoRA slices too, as PruneJob traces them
-                probeAdapters.discard();
-                PruneRun.Outcome o = PruneRun.run(model, set, s, LhspgPrunerTest.data(), probe, dev.shear.lora.Checkpointer.NONE, null);
+                dev.shear.lora.LoraAdapters ad = dev.shear.lora.LoraAdapters.insert(model, s.training().lora());
+                StructureSet set = HandTable.llama(model, ad.modules().keySet());   // LoRA slices too, as PruneJob traces them
+                PruneRun.Outcome o = PruneRun.run(new PruneTarget(model, ad, set), s, PruneRun.Context.of(LhspgPrunerTest.data(), probe));
                 o.compact().close();
                 PruneRun.Result r = o.result();
                 assertEquals("kda", r.allocation());

@@ -1,10 +1,9 @@
 package dev.shear.recover;
 
-import dev.shear.io.Packing;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.shear.data.Packing;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,8 @@ package dev.shear.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shear.data.DataPaths;
 import dev.shear.engine.DType;
-import dev.shear.io.DataPaths;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.model.CausalLm;

@@ -1,0 +1,16 @@
+package dev.shear.cli;
+
+import dev.shear.pipeline.ConfigYaml;
+
+/** Enum-valued options by the names config files use; the error names the option: "--lr-shape 'x': expected constant or cosine". */
+final class Choices {
+    private Choices() {}
+
+    static <E extends Enum<E>> E parse(String option, Class<E> type, String value) {
+        try {
+            return ConfigYaml.parse(type, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage());
+        }
+    }
+}

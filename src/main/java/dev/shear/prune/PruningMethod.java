@@ -1,0 +1,26 @@
+package dev.shear.prune;
+
+/**
+ * One pruning method: its criterion, what "auto" allocation means for it, and whether it removes
+ * structures at once or while LoRA trains. Every method works on the same traced structures and hands
+ * its {@link Decision} to the same compactor; a new method is one class and one line in {@link Method}.
+ */
+public interface PruningMethod {
+    /** Its name on the command line and in reports. */
+    String name();
+
+    /** Its criterion; the lowest-scored structures go first. */
+    Saliency saliency(long seed);
+
+    /** True for the methods that prune while LoRA trains (LHSPG); false for one-shot ones. */
+    boolean progressive();
+
+    /** What allocation "auto" becomes for this method when KDA has run: KDA's curves, or one ratio for every group. */
+    default Allocation autoAllocation() { return Allocation.UNIFORM; }
+
+    /**
+     * Chooses and zeroes the structures to remove within the plan. When it returns, the target's
+     * adapters are merged or discarded, so the target's model is the one to compact.
+     */
+    Decision prune(PruneTarget target, Budget.Plan plan, PruneSettings settings, PruneRun.Context context);
+}
