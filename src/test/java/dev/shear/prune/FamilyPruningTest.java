@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shear.engine.DType;
 import dev.shear.graph.DependencyGraph;
+import dev.shear.graph.StructureRef;
+import dev.shear.graph.StructureSet;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.ModelStream;
@@ -44,11 +46,11 @@ class FamilyPruningTest {
         double[] masked, compacted;
         ModelConfig pruned;
         try (CausalLm model = Families.load(name, DType.F64)) {
-            StructureSet set = GraphStructures.from(DependencyGraph.trace(model));
+            StructureSet set = DependencyGraph.trace(model).structures();
             List<StructureRef> removed = choose(set, uniform, name.hashCode());
             Masking.zero(model, null, set, removed);
             masked = Families.logits(model, ids);
-            try (CausalLm compact = Compactor.compact(model, set, Compactor.zeroStructures(model, set), Map.of())) {
+            try (CausalLm compact = Compactor.compact(model, set, Zeros.structures(model, set), Map.of())) {
                 compacted = Families.logits(compact, ids);
                 pruned = compact.config();
                 assertTrue(compact.numParams() < model.numParams(), name);
@@ -90,13 +92,13 @@ class FamilyPruningTest {
                     l.loraB().assign(b);
                 }
             }
-            StructureSet set = GraphStructures.from(DependencyGraph.trace(model));
+            StructureSet set = DependencyGraph.trace(model).structures();
             List<StructureRef> removed = choose(set, false, 7);
             Masking.zero(model, ad, set, removed);
             double[] masked = Families.logits(model, ids);
             ad.close();                                                                   // merged into the base
             assertTrue(Families.relDiff(masked, Families.logits(model, ids)) <= TOL, name + ": merging changed the masked logits");
-            try (CausalLm compact = Compactor.compact(model, set, Compactor.zeroStructures(model, set), Map.of())) {
+            try (CausalLm compact = Compactor.compact(model, set, Zeros.structures(model, set), Map.of())) {
                 double d = Families.relDiff(masked, Families.logits(compact, ids));
                 // compaction copies weights through fp32 host tensors: the merged float64 weights W + sBA round there
                 assertTrue(d <= 1e-6, name + ": merged and compacted vs masked " + d);

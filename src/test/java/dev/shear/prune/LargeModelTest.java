@@ -79,10 +79,8 @@ class LargeModelTest {
 
         PruneRun.Outcome o;
         try (CausalLm dense = loadStreamed(bf16, "the bf16 shards")) {
-            StructureSet set = GraphStructures.from(DependencyGraph.trace(dense));
-            PruneSettings s = new PruneSettings(Method.MAGNITUDE, 0.05, PruneSettings.defaults(Method.MAGNITUDE, 0.05, 0).lhspg(), 0,
-                    LoraConfig.paperDefaults(0), 1e-3, 1, 8, List.of(), 0, 1, 0, 0);
-            o = PruneRun.run(dense, set, s, null, null, dev.shear.lora.Checkpointer.NONE, null);
+            PruneSettings s = TestSettings.of(Method.MAGNITUDE, 0.05, 0).withKda(KdaSettings.NONE).withCalibBatches(1);
+            o = PruneRun.run(PruneTarget.trace(dense, s.training().lora()), s, PruneRun.Context.of(null, null));
         }
         phase("pruned one-shot (magnitude): " + o.result().paramsBefore() + " -> " + o.result().paramsAfter() + " parameters, widths "
                 + o.result().widthsAfter());
