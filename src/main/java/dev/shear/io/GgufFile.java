@@ -33,7 +33,7 @@ final class GgufFile {
 
         long numel() { return HostTensor.numel(dims); }
 
-        long bytes() { return Math.multiplyExact(numel(), type.bytes); }
+        long bytes() { return type.bytes(dims); }
 
         /** Row-major shape, outermost first, as Shear and PyTorch write it. */
         long[] shape() {
@@ -145,6 +145,8 @@ final class GgufFile {
             throw ShearFormatException.of(path, name + " has shape " + Arrays.toString(dims) + " (overflow)", "a tensor that fits in memory");
         }
         if (numel > Integer.MAX_VALUE - 8) throw ShearFormatException.of(path, name + " has " + numel + " values", "at most " + (Integer.MAX_VALUE - 8));
+        if (!type.fits(dims[0]))
+            throw ShearFormatException.of(path, name + " is " + type + " with rows of " + dims[0] + " values", "rows of whole blocks of " + type.blockSize());
         return t;
     }
 
@@ -228,7 +230,7 @@ final class GgufFile {
         return x;
     }
 
-    /** Reads one tensor as fp32, shaped outermost first. */
+    /** Reads one tensor as fp32 (quantized blocks dequantized as llama.cpp does), shaped outermost first. */
     HostTensor read(String name) {
         TensorInfo t = tensors.get(name);
         if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
@@ -248,6 +250,11 @@ final class GgufFile {
             case F32 -> bytes.asFloatBuffer().get(data);
             case F16 -> { for (int i = 0; i < data.length; i++) data[i] = HalfFloats.f16ToFloat(bytes.getShort()); }
             case BF16 -> { for (int i = 0; i < data.length; i++) data[i] = HalfFloats.bf16ToFloat(bytes.getShort()); }
+            default -> {
+                BlockFormat f = t.type().format;
+                byte[] packed = bytes.array();
+                for (int b = 0; b < data.length / f.blockSize(); b++) f.dequantize(packed, b * f.blockBytes(), data, b * f.blockSize());
+            }
         }
         return new HostTensor(t.shape(), data);
     }

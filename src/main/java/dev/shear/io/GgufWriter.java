@@ -24,10 +24,20 @@ final class GgufWriter {
             shape = shape.clone();
             if (dev.shear.engine.HostTensor.numel(shape) != data.length)
                 throw new IllegalArgumentException("gguf: " + name + " shape holds " + dev.shear.engine.HostTensor.numel(shape) + " values, data " + data.length);
-            if (type == GgmlType.BF16) throw new IllegalArgumentException("gguf: Shear writes F32 or F16, not " + type);
+            if (type == GgmlType.BF16) throw new IllegalArgumentException("gguf: Shear writes F32, F16 or quantized blocks, not " + type);
+            if (!type.fits(shape[shape.length - 1]))
+                throw new IllegalArgumentException("gguf: " + name + " has rows of " + shape[shape.length - 1] + " values, not whole " + type + " blocks");
+            if (type.format != null)
+                for (float v : data) if (!Float.isFinite(v)) throw new IllegalArgumentException("gguf: " + name + " holds " + v + ", cannot quantize it");
         }
 
-        long bytes() { return (long) data.length * type.bytes; }
+        long bytes() { return type.bytes(ggufDims()); }
+
+        long[] ggufDims() {
+            long[] d = new long[shape.length];
+            for (int i = 0; i < shape.length; i++) d[i] = shape[shape.length - 1 - i];
+            return d;
+        }
     }
 
     private GgufWriter() {}
@@ -107,6 +117,15 @@ final class GgufWriter {
 
         void tensor(Entry t) throws IOException {
             float[] d = t.data();
+            BlockFormat f = t.type().format;
+            if (f != null) {
+                byte[] block = new byte[f.blockBytes()];
+                for (int at = 0; at < d.length; at += f.blockSize()) {
+                    f.quantize(d, at, block, 0);
+                    room(block.length).buf.put(block);
+                }
+                return;
+            }
             for (float v : d) {
                 if (t.type() == GgmlType.F32) room(4).buf.putFloat(v);
                 else room(2).buf.putShort(HalfFloats.floatToF16(v));
