@@ -4,7 +4,7 @@ package dev.shear.io;
  * Tensor storage types Shear reads and writes: floats, and the block-quantized types of
  * {@link BlockFormat}. Other ggml types are refused by id.
  */
-enum GgmlType {
+public enum GgmlType {
     F32(0, null), F16(1, null), Q4_0(2, BlockQ4_0.INSTANCE), Q5_0(6, BlockQ5_0.INSTANCE), Q8_0(8, BlockQ8_0.INSTANCE),
     Q4_K(12, BlockQ4_K.INSTANCE), Q6_K(14, BlockQ6_K.INSTANCE), BF16(30, null);
 

@@ -21,23 +21,37 @@ import java.util.function.ToIntFunction;
  * q/k rows are stored in llama.cpp's rotary layout, which is Shear's ADJACENT.
  */
 public final class GgufExport {
-    /** Storage of the matrices; norms always stay F32, as llama.cpp's converters keep them. */
+    /**
+     * Storage of the matrices; norms always stay F32, as llama.cpp's converters keep them. The
+     * quantized ones are mixes decided per tensor by {@link GgufQuantMix}: q8_0, q4_0 and q4_k
+     * store nearly everything in that type, q4_k_m is llama.cpp's Q4_K_M mix.
+     */
     public enum Dtype {
-        F32(GgmlType.F32, 0), F16(GgmlType.F16, 1);
+        F32(GgmlType.F32, 0), F16(GgmlType.F16, 1), Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2),
+        /** llama.cpp has no pure Q4_K mix; its closest file type is Q4_K_S (14), which also raises a few early layers to Q5_K. */
+        Q4_K(GgmlType.Q4_K, 14), Q4_K_M(GgmlType.Q4_K, 15);
 
         final GgmlType type;
-        /** general.file_type: llama.cpp's LLAMA_FTYPE_ALL_F32 / MOSTLY_F16. */
+        /** general.file_type: llama.cpp's LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MOSTLY_Q8_0, ... */
         final int fileType;
 
         Dtype(GgmlType type, int fileType) {
             this.type = type;
             this.fileType = fileType;
         }
+
+        public boolean quantized() { return type.format != null; }
+
+        public static Dtype parse(String s) {
+            for (Dtype d : values()) if (d.name().equalsIgnoreCase(s)) return d;
+            throw new IllegalArgumentException("dtype '" + s + "': expected f32, f16, q8_0, q4_0, q4_k or q4_k_m");
+        }
     }
 
     private GgufExport() {}
 
-    public static void write(LoadedModel model, Tokenizer tokenizer, GgufArch arch, Dtype dtype, Path out) {
+    /** Writes the file and returns each tensor's type decision (for the size report). */
+    public static List<GgufQuantMix.Choice> write(LoadedModel model, Tokenizer tokenizer, GgufArch arch, Dtype dtype, Path out) {
         ModelConfig c = model.config();
         requireExportable(c);
         Map<String, HostTensor> w = adjacent(c, WeightShapes.requireExact(c, model.weights(), model.source()));
@@ -45,16 +59,18 @@ public final class GgufExport {
         meta.put("general.architecture", GgufValue.string(arch.key));
         meta.put("general.name", GgufValue.string(name(model.source())));
         meta.put("general.file_type", GgufValue.u32(dtype.fileType));
+        if (dtype.quantized()) meta.put("general.quantization_version", GgufValue.u32(2));     // ggml's GGML_QNT_VERSION
         meta.putAll(hyperparameters(c, arch));
         if (tokenizer != null) meta.putAll(GgufVocab.metadata(tokenizer, c.vocabSize()));
+        Map<String, HostTensor> byGgufName = new LinkedHashMap<>();
+        for (String name : w.keySet()) if (!omitted(c, name)) byGgufName.put(GgufTensorNames.toGguf(name), w.get(name));
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        byGgufName.forEach((name, t) -> shapes.put(name, t.shape()));
+        List<GgufQuantMix.Choice> types = GgufQuantMix.choose(dtype, shapes, c.numLayers());
         List<GgufWriter.Entry> tensors = new ArrayList<>();
-        for (String name : w.keySet()) {
-            if (omitted(c, name)) continue;
-            HostTensor t = w.get(name);
-            GgmlType type = t.shape().length == 2 ? dtype.type : GgmlType.F32;
-            tensors.add(new GgufWriter.Entry(GgufTensorNames.toGguf(name), t.shape(), type, t.data()));
-        }
+        for (GgufQuantMix.Choice t : types) tensors.add(new GgufWriter.Entry(t.tensor(), t.shape(), t.type(), byGgufName.get(t.tensor()).data()));
         GgufWriter.write(out, meta, tensors);
+        return types;
     }
 
     private static void requireExportable(ModelConfig c) {

@@ -233,18 +233,7 @@ final class GgufFile {
     /** Reads one tensor as fp32 (quantized blocks dequantized as llama.cpp does), shaped outermost first. */
     HostTensor read(String name) {
         TensorInfo t = tensors.get(name);
-        if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
-        ByteBuffer bytes = ByteBuffer.allocate((int) t.bytes()).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long pos = dataStart + t.offset();
-            while (bytes.hasRemaining()) {
-                int n = ch.read(bytes, pos + bytes.position());
-                if (n < 0) throw ShearFormatException.of(path, name + " is truncated", t.bytes() + " bytes");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
-        }
-        bytes.flip();
+        ByteBuffer bytes = ByteBuffer.wrap(rawBytes(name)).order(ByteOrder.LITTLE_ENDIAN);
         float[] data = new float[(int) t.numel()];
         switch (t.type()) {
             case F32 -> bytes.asFloatBuffer().get(data);
@@ -257,5 +246,22 @@ final class GgufFile {
             }
         }
         return new HostTensor(t.shape(), data);
+    }
+
+    /** One tensor's stored bytes, as they are in the file. */
+    byte[] rawBytes(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
+        ByteBuffer bytes = ByteBuffer.allocate((int) t.bytes());
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long pos = dataStart + t.offset();
+            while (bytes.hasRemaining()) {
+                int n = ch.read(bytes, pos + bytes.position());
+                if (n < 0) throw ShearFormatException.of(path, name + " is truncated", t.bytes() + " bytes");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
+        }
+        return bytes.array();
     }
 }
