@@ -216,9 +216,26 @@ final class BenchTradeoffCommand implements Runnable {
                 "File sizes include metadata (the tokenizer) and alignment; bits/value counts the tensor data only, fallbacks and zero padding included.");
         String md = TradeoffReport.write(out.resolve("tradeoff.png"), "Pruned and quantized: size, perplexity and speed in llama.cpp", notes, rows);
         AtomicFiles.writeString(out.resolve("tradeoff.md"), md);
-        Json.write(out.resolve("tradeoff.json"), rows);
+        Json.write(out.resolve("tradeoff.json"), rows.stream().map(BenchTradeoffCommand::json).toList());
         System.out.print(md);
         System.out.println("wrote " + out.resolve("tradeoff.md") + ", tradeoff.png and tradeoff.json");
+    }
+
+    /** One row with snake_case keys, as the other result files. */
+    private static Map<String, Object> json(TradeoffReport.Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", r.model());
+        m.put("removed", r.removed());
+        m.put("params", r.params());
+        m.put("dtype", r.dtype());
+        m.put("file_bytes", r.fileBytes());
+        m.put("bits_per_value", r.bitsPerValue());
+        m.put("ppl_llamacpp", r.ppl());
+        m.put("ppl_shear_dequantized", r.shearPpl());
+        m.put("tokens", r.tokens());
+        m.put("decode_tokens_per_s", r.decodeTps());
+        m.put("prefill_tokens_per_s", r.prefillTps());
+        return m;
     }
 
     /** The arguments after "tradeoff" as the user gave them. */

@@ -117,12 +117,11 @@ final class GgufWriter {
 
         void tensor(Entry t) throws IOException {
             float[] d = t.data();
-            BlockFormat f = t.type().format;
-            if (f != null) {
-                byte[] block = new byte[f.blockBytes()];
-                for (int at = 0; at < d.length; at += f.blockSize()) {
-                    f.quantize(d, at, block, 0);
-                    room(block.length).buf.put(block);
+            if (t.type().format != null) {
+                byte[] packed = quantize(t.type().format, d);
+                for (int at = 0; at < packed.length; at += CHUNK) {
+                    int n = Math.min(CHUNK, packed.length - at);
+                    room(n).buf.put(packed, at, n);
                 }
                 return;
             }
@@ -130,6 +129,14 @@ final class GgufWriter {
                 if (t.type() == GgmlType.F32) room(4).buf.putFloat(v);
                 else room(2).buf.putShort(HalfFloats.floatToF16(v));
             }
+        }
+
+        /** Blocks are independent: quantized in parallel (the K-quants' scale searches are the slow part of an export). */
+        private static byte[] quantize(BlockFormat f, float[] d) {
+            int blocks = d.length / f.blockSize();
+            byte[] out = new byte[Math.multiplyExact(blocks, f.blockBytes())];
+            java.util.stream.IntStream.range(0, blocks).parallel().forEach(b -> f.quantize(d, b * f.blockSize(), out, b * f.blockBytes()));
+            return out;
         }
 
         void pad() throws IOException {
