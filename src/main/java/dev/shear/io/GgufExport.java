@@ -106,23 +106,22 @@ public final class GgufExport {
         meta.put(CONFIG_KEY, GgufValue.string(new String(config, java.nio.charset.StandardCharsets.UTF_8)));
         meta.put(FAMILY_KEY, GgufValue.string(c.family().name()));           // config.json may name a stock class instead (Qwen2 for q/k/v biases)
         if (tokenizer != null) meta.putAll(GgufVocab.metadata(tokenizer, c.vocabSize()));
-        Map<String, float[]> data = new LinkedHashMap<>();
+        Map<String, HostTensor> byName = ggufTensors(c, w);
         Map<String, long[]> shapes = new LinkedHashMap<>();
-        for (String name : w.keySet()) {
-            if (omitted(c, name)) continue;
-            String g = GgufTensorNames.toGguf(c, name);
-            data.put(g, w.get(name).data());
-            shapes.put(g, w.get(name).shape());
-        }
-        for (GgufWriter.Entry f : ropeFactors(c)) {
-            data.put(f.name(), f.data());
-            shapes.put(f.name(), f.shape());
-        }
+        byName.forEach((name, t) -> shapes.put(name, t.shape()));
         List<GgufQuantMix.Choice> types = GgufQuantMix.choose(dtype, shapes, c.numLayers());
-        List<GgufWriter.Entry> tensors = new ArrayList<>();
-        for (GgufQuantMix.Choice t : types) tensors.add(new GgufWriter.Entry(t.tensor(), t.shape(), t.type(), data.get(t.tensor())));
+        List<GgufWriter.Entry> tensors = types.stream()
+                .map(t -> new GgufWriter.Entry(t.tensor(), t.shape(), t.type(), byName.get(t.tensor()).data())).toList();
         GgufWriter.write(out, meta, tensors);
         return types;
+    }
+
+    /** The tensors llama.cpp reads, by its names in file order: the model's (less those of empty branches), then rotary factors. */
+    private static Map<String, HostTensor> ggufTensors(ModelConfig c, Map<String, HostTensor> w) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (String name : w.keySet()) if (!omitted(c, name)) out.put(GgufTensorNames.toGguf(c, name), w.get(name));
+        out.putAll(ropeFactors(c));
+        return out;
     }
 
     /** Fails in one line when llama.cpp's {@code arch} cannot hold this model in this type. */
@@ -244,20 +243,22 @@ public final class GgufExport {
     }
 
     /** Llama 3's frequency divisors (rope_freqs) and LongRoPE's short and long factors, as llama.cpp reads them. */
-    private static List<GgufWriter.Entry> ropeFactors(ModelConfig c) {
+    private static Map<String, HostTensor> ropeFactors(ModelConfig c) {
         RopeScaling s = c.features().ropeScaling();
-        int half = c.rotaryDim(0) / 2;
-        if (s instanceof RopeScaling.Llama3 l) return List.of(factors(GgufTensorNames.ROPE_FREQS, l.divisors(c.rotaryDim(0), c.ropeTheta())));
-        if (s instanceof RopeScaling.LongRope l)
-            return List.of(factors(GgufTensorNames.ROPE_LONG, l.longFactor().stream().mapToDouble(Double::doubleValue).toArray()),
-                    factors(GgufTensorNames.ROPE_SHORT, l.shortFactor().stream().mapToDouble(Double::doubleValue).toArray()));
-        return List.of();
+        if (s instanceof RopeScaling.Llama3 l) return Map.of(GgufTensorNames.ROPE_FREQS, factors(l.divisors(c.rotaryDim(0), c.ropeTheta())));
+        if (s instanceof RopeScaling.LongRope l) {
+            Map<String, HostTensor> m = new LinkedHashMap<>();
+            m.put(GgufTensorNames.ROPE_LONG, factors(l.longFactor().stream().mapToDouble(Double::doubleValue).toArray()));
+            m.put(GgufTensorNames.ROPE_SHORT, factors(l.shortFactor().stream().mapToDouble(Double::doubleValue).toArray()));
+            return m;
+        }
+        return Map.of();
     }
 
-    private static GgufWriter.Entry factors(String name, double[] values) {
+    private static HostTensor factors(double[] values) {
         float[] f = new float[values.length];
         for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
-        return new GgufWriter.Entry(name, new long[] {f.length}, GgmlType.F32, f);
+        return new HostTensor(new long[] {f.length}, f);
     }
 
     private static GgufValue perLayer(ModelConfig c, ToIntFunction<LayerWidths> width) {

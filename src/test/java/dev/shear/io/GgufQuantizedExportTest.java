@@ -178,6 +178,27 @@ class GgufQuantizedExportTest {
         }
     }
 
+    /** A tensor of several write buffers (1 MiB) and read chunks (4 MiB): the blocks stream across their edges unchanged. */
+    @Test void tensorsLargerThanTheBuffersStreamThroughWholeBlocks() {
+        float[] x = new float[4096 * 1280];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        for (GgmlType type : new GgmlType[] {GgmlType.Q8_0, GgmlType.Q6_K}) {
+            Path f = dir.resolve("big-" + type + ".gguf");
+            GgufWriter.write(f, Map.of(), List.of(new GgufWriter.Entry("big.weight", new long[] {4096, 1280}, type, x)));
+            BlockFormat b = type.format;
+            byte[] block = new byte[b.blockBytes()];
+            float[] want = x.clone();
+            for (int at = 0; at < want.length; at += b.blockSize()) {
+                b.quantize(want, at, block, 0);
+                b.dequantize(block, 0, want, at);
+            }
+            GgufFile g = GgufFile.open(f);
+            assertTrue(g.tensors().get("big.weight").bytes() > 4 << 20, type + " spans several read chunks");
+            assertArrayEquals(want, g.read("big.weight").data(), type.toString());
+        }
+    }
+
     @Test void shearReadsItsQuantizedFilesBackAsTheDequantizedBlocks() throws Exception {
         LoadedModel stories = ModelFolder.load(TestData.stories260K());
         LoadedModel pruned = Slicing.slice(stories, new int[][] {{8, 4}, {4, 2}, {6, 3}, {2, 2}, {2, 1}}, new int[] {172, 128, 70, 96, 33});
