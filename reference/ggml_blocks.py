@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Independent numpy implementation of ggml's block-quantized formats Q8_0, Q4_0, Q5_0, Q4_K, Q6_K.
 
-Written from the published block layouts (ggml-common.h) and the reference quantizers' math
-(ggml-quants.c, the path llama.cpp's quantize tool takes without an importance matrix). Vectorised over
+Written from ggml's published block layouts and the math of its reference quantizers
+(quantize_row_*_ref, the path llama.cpp's quantize tool takes without an importance matrix). Vectorised over
 blocks, unlike the Java code, but every float operation is binary32 in ggml's order, so the packed
 bytes can be compared bit for bit:
 

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Which ggml type each tensor of a GGUF gets: llama.cpp's quantize tool's choices without an
- * importance matrix (llama-quant.cpp), so a file Shear quantizes holds what
+ * importance matrix, so a file Shear quantizes holds what
  * {@code llama-quantize model-f32.gguf out.gguf Q4_K_M} would write:
  * <ul>
  *   <li>1-D tensors (norms, biases) stay F32;</li>

@@ -2,6 +2,7 @@ package dev.shear.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.engine.DType;
 import dev.shear.model.CausalLm;
@@ -110,6 +111,23 @@ class GgufQuantizeMatchesLlamaCppTest {
     void familyMixesEqualLlamaCpps(String family) throws Exception {
         LoadedModel m = Families.widened(family, 3);
         for (GgufExport.Dtype d : ALL) compare(family, m, Families.folder(family), LlamaCppPlan.Options.AUTO, d);
+    }
+
+    /**
+     * Why Shear refuses q4_k_m for models llama.cpp classes as 70B: on an 80-layer llama with grouped
+     * KV heads (small widths, llama.cpp classes by layer count), llama.cpp's own Q4_K_M stores attn_v
+     * as Q5_K (ggml type 13) outside the use_more_bits layers, a type Shear neither writes nor reads.
+     */
+    @Test void q4_k_mOfA70bClassModelNeedsQ5_kInLlamaCpp() throws Exception {
+        ModelConfig c = ModelConfig.llama(256, 256, 80, 4, 2, 256, 64, false);
+        Path f32 = dir.resolve("l80-f32.gguf"), theirs = dir.resolve("l80-q4_k_m-llama.gguf");
+        GgufExport.write(new LoadedModel(c, CausalLm.randomWeights(c, 1, 0.1f), null), null, GgufArch.LLAMA, GgufExport.Dtype.F32, f32);
+        quantize(List.of("python3", SCRIPT.toString(), f32.toString(), theirs.toString(), "q4_k_m"));
+        ShearFormatException e = org.junit.jupiter.api.Assertions.assertThrows(ShearFormatException.class, () -> GgufFile.open(theirs));
+        assertTrue(e.getMessage().contains("attn_v.weight has ggml type 13"), e.getMessage());
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> GgufExport.requireWritable(c, GgufArch.LLAMA, GgufExport.Dtype.Q4_K_M));
+        assertTrue(refused.getMessage().contains("Q5_K"), refused.getMessage());
     }
 
     @Test void random512AlignedTo256MixesEqualLlamaCpps() throws Exception {
