@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -60,7 +59,7 @@ public final class CheckpointFile {
     }
 
     public static Contents read(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, "checkpoint")) {
             long size = ch.size();
             if (size < 48) throw new ShearFormatException(file + ": checkpoint truncated at " + size + " bytes");
             long body = size - 32;

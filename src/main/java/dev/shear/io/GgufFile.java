@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -56,7 +55,7 @@ final class GgufFile {
     }
 
     static GgufFile open(Path path) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(path, "file")) {
             GgufCursor in = new GgufCursor(ch, path);
             in.require(24, "the GGUF header");
             int magic = in.i32("magic");
@@ -238,7 +237,7 @@ final class GgufFile {
         float[] data = new float[(int) t.numel()];
         ByteBuffer bytes = ByteBuffer.allocate(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         int per = READ_CHUNK / t.type().bytes;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(path, "file")) {
             long pos = dataStart + t.offset();
             for (int done = 0; done < data.length; ) {
                 int count = Math.min(per, data.length - done);

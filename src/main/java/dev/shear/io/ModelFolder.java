@@ -243,7 +243,7 @@ public final class ModelFolder {
         } else if (source instanceof HfTokenizer hf) {
             for (String name : HF_TOKENIZER_FILES) {
                 Path from = hf.folder().resolve(name);
-                if (Files.isRegularFile(from)) AtomicFiles.writeBytes(dir.resolve(name), Files.readAllBytes(from));
+                if (Files.isRegularFile(from)) AtomicFiles.writeBytes(dir.resolve(name), InputFiles.readAll(from, InputFiles.MAX_TEXT, "tokenizer file"));
             }
         } else {
             throw new IllegalArgumentException("save: cannot write tokenizer " + source.describe() + ", expected a llama2.c or Hugging Face tokenizer");

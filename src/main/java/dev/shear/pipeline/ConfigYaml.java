@@ -18,14 +18,17 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.shear.eval.ZeroShotTask;
+import dev.shear.io.InputFiles;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.WidthAlignment;
 import dev.shear.prune.Allocation;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -52,6 +55,8 @@ public final class ConfigYaml {
     /** Nested seeds are the top-level one, set by {@link #withSeeds}: read, never written. */
     @JsonIgnoreProperties(value = {"seed"}, allowSetters = true)
     private abstract static class NoSeed {}
+
+    private static final long MAX_FILE = 16L << 20;
 
     private ConfigYaml() {}
 
@@ -93,6 +98,11 @@ public final class ConfigYaml {
         String choices = names.size() == 1 ? names.get(0)
                 : String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
         throw new IllegalArgumentException("'" + s + "': expected " + choices);
+    }
+
+    /** The tree of a YAML file (a regular file of at most 16 MiB); null for an empty document. */
+    static JsonNode read(Path file) {
+        return read(new ByteArrayInputStream(InputFiles.readAll(file, MAX_FILE, "config file")), file.toString());
     }
 
     /** The tree of a YAML stream; null for an empty document. */

@@ -69,12 +69,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         ObjectNode base = defaultsTree();
         if (file != null) {
             if (!Files.exists(file)) throw new IllegalArgumentException(file + ": config file not found");
-            JsonNode user;
-            try (InputStream in = Files.newInputStream(file)) {
-                user = ConfigYaml.read(in, file.toString());
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-            }
+            JsonNode user = ConfigYaml.read(file);
             if (user != null && !user.isNull()) {
                 if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
                 upgradeFlatPruneKeys((ObjectNode) user);

@@ -1,5 +1,6 @@
 package dev.shear.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.data.DataPaths;
 import dev.shear.data.SourceSpec;
 import dev.shear.lora.LoraConfig;
@@ -27,8 +28,10 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
     public record Lora(List<String> targets, int rank, double alpha, double dropout) {}
 
     public static RecoverySpec load(Path file) {
-        try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : Files.newInputStream(file)) {
-            RecoverySpec s = ConfigYaml.bind(ConfigYaml.read(in, name(file)), RecoverySpec.class, name(file));
+        if (file != null && !Files.exists(file)) throw new IllegalArgumentException(file + ": recovery spec not found");
+        try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : null) {
+            JsonNode tree = file == null ? ConfigYaml.read(in, name(file)) : ConfigYaml.read(file);
+            RecoverySpec s = ConfigYaml.bind(tree, RecoverySpec.class, name(file));
             if (s.pretrain() == null || s.pretrain().sources() == null || s.pretrain().sources().isEmpty())
                 throw new IllegalArgumentException(name(file) + ": pretrain.sources must list at least one source");
             return s;
