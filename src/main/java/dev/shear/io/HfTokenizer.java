@@ -48,7 +48,7 @@ public final class HfTokenizer implements Tokenizer {
         Map<String, Integer> ids = tokenIds(JsonFiles.read(json), json);
         int vocab = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocab < 1) throw ShearFormatException.of(json, "no tokens", "a model.vocab");
-        JsonNode config = Files.isRegularFile(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
+        JsonNode config = Files.exists(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
         HfTokenizerBinding binding = binding(json);
         try {
             int templateBos = templateBos(binding);
