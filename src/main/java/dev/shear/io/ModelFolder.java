@@ -217,7 +217,8 @@ public final class ModelFolder {
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
-            tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
+            AtomicFiles.sweepStale(target);
+            tmp = Files.createTempDirectory(target.getParent(), AtomicFiles.tempPrefix(target, "tmp-"));
             AtomicFiles.readableByAll(tmp, "rwxr-xr-x");
             Safetensors.writeFolder(tmp, StoredTensors.shapes(config), StoredTensors.fused(config, weights), name -> options.dtype(), options.maxShardBytes());
             HfConfigJson.write(config, tmp.resolve(HfConfigJson.FILE), options.torchDtype());
