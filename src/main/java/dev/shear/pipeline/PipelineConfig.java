@@ -119,7 +119,16 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
                 ConfigYaml.merge(base, user);
             }
         }
-        return ConfigYaml.bind(withSeeds(base), PipelineConfig.class, String.valueOf(file == null ? DEFAULTS : file));
+        String name = String.valueOf(file == null ? DEFAULTS : file);
+        PipelineConfig cfg = ConfigYaml.bind(withSeeds(base), PipelineConfig.class, name);
+        for (String ds : cfg.evaluation().ppl()) {
+            try {
+                dev.shear.eval.Datasets.text(ds);                    // a known name or a file, named with the config's file and key
+            } catch (IllegalArgumentException | dev.shear.io.ShearFormatException e) {
+                throw new IllegalArgumentException(name + ": evaluation.ppl: " + e.getMessage());
+            }
+        }
+        return cfg;
     }
 
     /** The top-level seed copied to the settings that carry one (the pruning run, its LoRA initialisation). */

@@ -108,6 +108,12 @@ class HostileCommandsTest {
         return refused(inputs, List.of(), fragments, args);
     }
 
+    /** A short run, so that a regression that lets a refused run start fails in seconds, not after a full pipeline. */
+    static final String SMALL = """
+            recovery: {rounds: 1, steps_per_round: 2}
+            evaluation: {ppl: [wikitext2], ppl_tokens: 512, zeroshot_tasks: []}
+            """;
+
     // ---- (1) outputs never overwrite inputs -----------------------------------------------------
 
     @Test void outputEqualToInsideOrContainingTheInputIsRefused(@TempDir Path tmp) throws Exception {
@@ -159,13 +165,13 @@ class HostileCommandsTest {
         refused(in, List.of("--json " + other.resolve("config.json"), "is a model file"), "graph", "--model", hf.toString(),
                 "--json", other.resolve("config.json").toString());
         refused(in, List.of("--dot " + other, "is a folder"), "graph", "--model", hf.toString(), "--dot", other.toString());
-        refused(in, List.of("--json " + hf.resolve("r.json"), "lies inside the input model"), "eval", "zeroshot", "--model", hf.toString(),
+        refused(in, List.of("--json " + hf.resolve("r.json"), "lies inside the input model"), "eval", "zeroshot", "--model", hf.toString(), "--tasks", "boolq", "--limit", "2",
                 "--json", hf.resolve("r.json").toString());
     }
 
     @Test void aPipelineRunNeverWritesIntoItsModel(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("c.yaml");
-        Files.writeString(cfg, "model: " + hf + "\n");
+        Files.writeString(cfg, "model: " + hf + "\n" + SMALL);
         refused(List.of(hf, cfg), List.of("output " + hf, "is the input model"), "run", "--config", cfg.toString(), "--out", hf.toString());
         refused(List.of(hf, cfg), List.of(hf.resolve("run")), List.of("lies inside the input model"),
                 "run", "--config", cfg.toString(), "--out", hf.resolve("run").toString());
@@ -179,17 +185,17 @@ class HostileCommandsTest {
      */
     @Test void pipelineResumeWithAChangedConfigIsRefusedNamingTheChange(@TempDir Path tmp) throws Exception {
         Path cfg = tmp.resolve("c.yaml"), dir = tmp.resolve("run");
-        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: lorashear-paper}\n");
+        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: lorashear-paper}\n" + SMALL);
         startedRun(cfg, dir);
         String before = treeHash(dir);
-        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.3, method: lorashear-paper}\n");
+        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.3, method: lorashear-paper}\n" + SMALL);
         refused(List.of(hf, dir), List.of(dir + ": --resume refused", "prune.ratio 0.2 -> 0.3"), "run", "--config", cfg.toString(),
                 "--out", dir.toString(), "--resume");
-        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: magnitude}\n");
+        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: magnitude}\n" + SMALL);
         refused(List.of(hf, dir), List.of("--resume refused", "prune.method"), "run", "--config", cfg.toString(), "--out", dir.toString(), "--resume");
-        Files.writeString(cfg, "model: " + bin + "\nprune: {ratio: 0.2, method: lorashear-paper}\n");
+        Files.writeString(cfg, "model: " + bin + "\nprune: {ratio: 0.2, method: lorashear-paper}\n" + SMALL);
         refused(List.of(hf, dir), List.of("--resume refused", "model"), "run", "--config", cfg.toString(), "--out", dir.toString(), "--resume");
-        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: lorashear-paper}\n");
+        Files.writeString(cfg, "model: " + hf + "\nprune: {ratio: 0.2, method: lorashear-paper}\n" + SMALL);
         refused(List.of(hf, dir), List.of("--resume refused", "seed 0 -> 7"), "run", "--config", cfg.toString(), "--out", dir.toString(),
                 "--resume", "--seed", "7");
         refused(List.of(hf, dir), List.of(dir + ": already holds a run", "--resume"), "run", "--config", cfg.toString(), "--out", dir.toString());
@@ -332,7 +338,7 @@ class HostileCommandsTest {
         Files.writeString(cfg, "prune: {training: {batch: 0}}\n");
         refused(in, List.of(dir), List.of(cfg.toString(), "prune.training.batch 0"), args);
         Files.writeString(cfg, "evaluation: {ppl: [books]}\n");
-        refused(in, List.of(dir), List.of("books"), args);
+        refused(in, List.of(dir), List.of(cfg.toString(), "evaluation.ppl: dataset books is neither a known name"), args);
         Files.writeString(cfg, "recovery: {spec: " + tmp.resolve("nope.yaml") + "}\n");
         refused(in, List.of(dir), List.of(tmp.resolve("nope.yaml").toString(), "not found"), args);
         Files.writeString(cfg, "recovery: {spec: " + spec + "}\n");
