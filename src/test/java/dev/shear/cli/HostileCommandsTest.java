@@ -202,6 +202,14 @@ class HostileCommandsTest {
         assertEquals(before, treeHash(dir), "the run folder is untouched");
     }
 
+    /** demo replaces only its own finished runs; another run in its folder is refused, pointing at run --resume. */
+    @Test void demoNeverReplacesAnotherRun(@TempDir Path tmp) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(dir.resolve("config.resolved.yaml"), "model: " + hf + "\nprune: {ratio: 0.3}\n" + SMALL);   // a run of another config
+        Files.writeString(dir.resolve("stage-report.done"), "{}");
+        refused(List.of(hf, dir), List.of("--out " + dir, "holds another run", "--resume"), "demo", "--out", dir.toString());
+    }
+
     /** What Pipeline.run writes before its first stage, from the same checks. */
     static void startedRun(Path cfg, Path dir) throws IOException {
         PipelineConfig c = PipelineConfig.load(cfg).withOutput(dir.toString());
