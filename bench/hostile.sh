@@ -6,6 +6,7 @@ set -uo pipefail
 D=${SHEAR_DATA:-../shared/data}/stories260K
 SHEAR=${SHEAR:-./shear}
 [[ "$SHEAR" == ./shear ]] && ./shear --help >/dev/null 2>&1     # build the jar first, so no build output mixes in
+export SRC=$PWD
 H=/tmp/hostile; rm -rf $H; mkdir -p $H; cd $H
 python3 - "$D" <<'PY'
 import json, os, shutil, struct, sys
@@ -65,8 +66,25 @@ folder('symlink', index="model-00001.safetensors"); os.symlink('/etc/hosts', 'sy
 open('bad.txt', 'wb').write(b'hello \xff\xfe world\n'); open('empty.txt', 'wb').write(b'\n\n')
 open('cfg.yaml', 'w').write('prune: {ratio: 1.5}\n'); open('cfg2.yaml', 'w').write('prune: {ratoi: 0.2}\n')
 open('cfg3.yaml', 'w').write('prune: [unclosed\n')
+# issue 21: null keys, bad values deep inside a config or spec, a changed run for --resume
+open('null.yaml', 'w').write('prune: null\n'); open('nullratio.yaml', 'w').write('prune: {ratio: ~}\n')
+open('nan.yaml', 'w').write('prune: {ratio: NaN}\n'); open('periods.yaml', 'w').write('prune: {schedule: {periods: -1}}\n')
+open('books.yaml', 'w').write('evaluation: {ppl: [books]}\n')
+spec = open(os.path.join(os.environ['SRC'], 'src/main/resources/dev/shear/pipeline/recovery-default.yaml')).read()
+open('spec.yaml', 'w').write(spec.replace('  batch: 8\n  seq_len', '  batch: 0\n  seq_len'))
+open('specbad.yaml', 'w').write('recovery: {spec: /tmp/hostile/spec.yaml}\n')
+open('r.yaml', 'w').write('model: /tmp/hostile/hfm\nprune: {ratio: 0.2}\n'); open('r2.yaml', 'w').write('model: /tmp/hostile/hfm\nprune: {ratio: 0.3}\n')
+os.makedirs('fifo'); os.mkfifo('fifo/m.bin')
+os.makedirs('o.ckpt'); open('o.ckpt/notes.txt', 'w').write('not Shear\'s')
 PY
 cd - >/dev/null
+$SHEAR convert --model $D/stories260K.bin --out $H/hfm >/dev/null 2>&1     # the model the refused commands below must not touch
+$SHEAR convert --model $D/stories260K.bin --out $H/hfm2 >/dev/null 2>&1
+# a run killed right after it recorded its fingerprint (before the graph stage), to resume with another ratio
+setsid $SHEAR run --config $H/r.yaml --out $H/r1 >/dev/null 2>&1 & pid=$!
+while [[ ! -f $H/r1/fingerprint.json ]] && kill -0 $pid 2>/dev/null; do sleep 0.1; done
+kill -9 -- -$pid 2>/dev/null; wait $pid 2>/dev/null
+before=$(cd $H && find hfm hfm2 o.ckpt r1 -type f | sort | xargs sha256sum | sha256sum)
 for c in "generate --model $H/trunc/m.bin" "generate --model $H/hdr/m.bin" "generate --model $H/nan/m.bin" \
          "generate --model $H/notok/m.bin" "generate --model $H/tokbin_trunc/m.bin" "generate --model $H/st_big" \
          "generate --model $H/st_trunc" "generate --model $H/st_range" "generate --model $H/st_overlap" \
@@ -74,10 +92,24 @@ for c in "generate --model $H/trunc/m.bin" "generate --model $H/hdr/m.bin" "gene
          "generate --model $H/cfg_json" "generate --model $H/cfg_missing" "generate --model $H/tokjson" \
          "generate --model $H/escape" "generate --model $H/abs" "generate --model $H/symlink" \
          "eval ppl --dataset $H/bad.txt" "eval ppl --dataset $H/empty.txt" \
-         "run --config $H/cfg.yaml --out $H/o1" "run --config $H/cfg2.yaml --out $H/o2" "run --config $H/cfg3.yaml --out $H/o3"; do
+         "run --config $H/cfg.yaml --out $H/o1" "run --config $H/cfg2.yaml --out $H/o2" "run --config $H/cfg3.yaml --out $H/o3" \
+         "convert --model $H/hfm --out $H/hfm" "export --format hf --model $H/hfm --out $H/hfm/sub" "prune --model $H/hfm --out $H" \
+         "convert --model $D/stories260K.bin --out $H/hfm2" "export --model $H/hfm --out $H/hfm2/model.safetensors --format llama2c" \
+         "graph --model $H/hfm --json $H/hfm2/model.safetensors" "eval ppl --model $H/hfm --json $H/hfm2/config.json" \
+         "run --config $H/r2.yaml --out $H/r1 --resume" "run --config $H/r.yaml --out $H/r1 --resume --seed 7" "run --config $H/r.yaml --out $H/r1" \
+         "generate --model $H/hfm --temperature NaN" "generate --model $H/hfm --temperature -1" "generate --model $H/hfm --top-p 2" \
+         "generate --model $H/hfm --max-new-tokens -1" "generate --model $H/hfm --max-new-tokens 2147483648" \
+         "prune --model $H/hfm --out $H/o4 --ratio NaN" "prune --model $H/hfm --out $H/o4 --batch 0" "prune --model $H/hfm --out $H/o4 --threads 100000" \
+         "eval ppl --model $H/hfm --protocol foo" "eval ppl --model $H/hfm --dataset books" \
+         "run --config $H/null.yaml --out $H/o5" "run --config $H/nullratio.yaml --out $H/o5" "run --config $H/nan.yaml --out $H/o5" \
+         "run --config $H/periods.yaml --out $H/o5" "run --config $H/books.yaml --out $H/o5" "run --config $H/specbad.yaml --out $H/o5" \
+         "generate --model $H/fifo/m.bin" "eval ppl --model $H/hfm --dataset /dev/zero" \
+         "export --model $H/hfm --out $H/o6.gguf --context -5" "prune --model $H/hfm --out $H/o" "prune --model $H/hfm --out $H/o --force"; do
   err=$($SHEAR $c 2>&1 >/dev/null); rc=$?
   printf '`./shear %s` (exit %d)\n\n' "$c" $rc
   printf '%s\n' "$err" | grep -v '% \[' | sed 's/^/    /'   # progress bars left out
   echo
 done
-ls -d $H/o1 $H/o2 $H/o3 2>/dev/null && echo "partial output left behind!"
+ls -d $H/o1 $H/o2 $H/o3 $H/o4 $H/o5 $H/o6.gguf $H/o $H/hfm/sub 2>/dev/null && echo "partial output left behind!"
+after=$(cd $H && find hfm hfm2 o.ckpt r1 -type f | sort | xargs sha256sum | sha256sum)
+[[ "$before" == "$after" ]] && echo "inputs unchanged (SHA-256 of every file of hfm, hfm2, o.ckpt and the run r1)" || echo "AN INPUT CHANGED!"

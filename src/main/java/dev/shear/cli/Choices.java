@@ -6,6 +6,19 @@ import dev.shear.pipeline.ConfigYaml;
 final class Choices {
     private Choices() {}
 
+    /**
+     * Any option value through its parser; an error that does not start with the option gets it in
+     * front: "--protocol foo: perplexity protocol foo is unknown, expected ...".
+     */
+    static <T> T option(String option, String value, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            String m = e instanceof NumberFormatException ? "not a number" : e.getMessage();
+            throw new IllegalArgumentException(m.startsWith(option) ? m : option + " " + value + ": " + m);
+        }
+    }
+
     static <E extends Enum<E>> E parse(String option, Class<E> type, String value) {
         try {
             return ConfigYaml.parse(type, value);

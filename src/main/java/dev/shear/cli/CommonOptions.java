@@ -21,10 +21,25 @@ public final class CommonOptions {
 
     /** Selects the device (failing in one line when it is missing), threads and seed. */
     void apply() {
-        Engine.useDevice(device());
+        Device d = validate();
+        Engine.useDevice(d);
         if (threads != null) Engine.setThreads(threads);
         Engine.seed(seed);
     }
 
-    Device device() { return Device.parse(device); }
+    /**
+     * Checks the values without touching the engine (for commands that never start it): the device
+     * this names, and a thread count within bounds.
+     */
+    Device validate() {
+        if (threads != null && (threads < 1 || threads > maxThreads()))
+            throw new IllegalArgumentException("--threads " + threads + " must be in 1.." + maxThreads() + " (4 x the "
+                    + Runtime.getRuntime().availableProcessors() + " cores, at least 64)");
+        return device();
+    }
+
+    /** More threads than this only oversubscribe the cores; far more exhaust the machine. */
+    static int maxThreads() { return Math.max(64, 4 * Runtime.getRuntime().availableProcessors()); }
+
+    Device device() { return Choices.option("--device", device, Device::parse); }
 }

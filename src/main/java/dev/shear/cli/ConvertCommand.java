@@ -3,6 +3,7 @@ package dev.shear.cli;
 import dev.shear.io.Llama2cWriter;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.OutputPaths;
 import dev.shear.io.Tokenizer;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -16,8 +17,13 @@ final class ConvertCommand implements Runnable {
     @Option(names = "--tokenizer") Path tokenizer;
     @Option(names = "--out", required = true, description = "Output folder (hf) or .bin file (llama2c).") Path out;
     @Option(names = "--format", defaultValue = "hf", description = "hf or llama2c (uniform widths only).") String format;
+    @Option(names = "--force", description = "Replace a model already at --out (written beside it, then swapped in).") boolean force;
 
     @Override public void run() {
+        common.validate();
+        if (!format.equals("hf") && !format.equals("llama2c")) throw new IllegalArgumentException("--format " + format + ": expected hf or llama2c");
+        OutputPaths.check("--out", out, format.equals("hf") ? OutputPaths.Kind.MODEL_FOLDER : OutputPaths.Kind.MODEL_FILE, force,
+                Inputs.of(model, tokenizer));
         LoadedModel lm = ModelFolder.load(model);
         switch (format) {
             case "hf" -> {

@@ -1,6 +1,7 @@
 package dev.shear.cli;
 
 import dev.shear.io.AtomicFiles;
+import dev.shear.io.OutputPaths;
 import dev.shear.pipeline.Pipeline;
 import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Files;
@@ -17,8 +18,14 @@ final class DemoCommand implements Runnable {
 
     @Override public void run() {
         PipelineConfig cfg = PipelineConfig.load(null).withOutput(out.toString());
-        boolean resume = Files.exists(out.resolve("config.resolved.yaml")) && !Files.exists(out.resolve("stage-report.done"));
-        if (!resume) AtomicFiles.deleteTree(out);
+        Path resolved = out.resolve("config.resolved.yaml");
+        boolean demo = Files.exists(resolved) && PipelineConfig.load(resolved).withOutput(out.toString()).equals(cfg);
+        if (Files.exists(resolved) && !demo)
+            throw new IllegalArgumentException("--out " + out + " holds another run (its config.resolved.yaml is not the demo's); choose another --out, "
+                    + "or continue that run with ./shear run --config " + resolved + " --out " + out + " --resume");
+        boolean resume = demo && !Files.exists(out.resolve("stage-report.done"));
+        OutputPaths.requireApart("--out", out, Inputs.of(null, null));
+        if (demo && !resume) AtomicFiles.deleteTree(out);           // a finished demo is replaced; any other folder is refused by the run
         common.apply();
         Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);
         System.out.println("report: " + report.toAbsolutePath() + " (and report.md beside it)");

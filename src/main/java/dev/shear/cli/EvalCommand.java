@@ -1,5 +1,6 @@
 package dev.shear.cli;
 
+import dev.shear.eval.Datasets;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexityProtocol;
@@ -12,6 +13,7 @@ import dev.shear.eval.ZeroShotResult;
 import dev.shear.eval.ZeroShotSpec;
 import dev.shear.eval.ZeroShotTask;
 import dev.shear.eval.ZeroShotTaskResult;
+import dev.shear.io.OutputPaths;
 import dev.shear.io.ShearJson;
 import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
@@ -45,8 +47,11 @@ final class EvalCommand implements Runnable {
 
         @Override public void run() {
             common.apply();
-            PerplexityProtocol p = PerplexityProtocol.parse(protocol);
+            PerplexityProtocol p = Choices.option("--protocol", protocol, PerplexityProtocol::parse);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
+            if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens " + maxTokens + " must be >= 0 (0: all)");
+            Path file = Choices.option("--dataset", dataset, Datasets::text).path();     // a known name or a regular file, before any progress
+            if (json != null) OutputPaths.check("--json", json, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer, file));
             try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset, 1)) {
                 PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, bar)
                         : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, bar);
@@ -71,12 +76,13 @@ final class EvalCommand implements Runnable {
 
         @Override public void run() {
             common.apply();
-            ZeroShotSpec spec = ZeroShotSpec.all().withLimit(limit).withTemplate(PromptTemplate.valueOf(template.toUpperCase()));
+            ZeroShotSpec spec = ZeroShotSpec.all().withLimit(limit).withTemplate(Choices.parse("--template", PromptTemplate.class, template));
             if (tasks != null) {
                 List<ZeroShotTask> t = new ArrayList<>();
-                for (String s : tasks) t.add(ZeroShotTask.parse(s));
+                for (String s : tasks) t.add(Choices.option("--tasks", s, ZeroShotTask::parse));
                 spec = spec.withTasks(t);
             }
+            if (json != null) OutputPaths.check("--json", json, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer));
             try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
                 ZeroShotResult r;
                 try (ConsoleProgress bar = ConsoleProgress.bar("zero-shot", 1)) {

@@ -7,6 +7,7 @@ import dev.shear.io.Llama2cWriter;
 import dev.shear.io.LlamaCppPlan;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
+import dev.shear.io.OutputPaths;
 import dev.shear.io.SafetensorsDType;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.ModelCost;
@@ -42,8 +43,10 @@ final class ExportCommand implements Runnable {
     @Option(names = "--uniform", description = "Pad all layers to one shape with zero weights (the function is unchanged) so stock loaders accept it.")
     boolean uniform;
     @Option(names = "--context", description = "Context length for the MACs per token (default: the model's maximum).") Integer context;
+    @Option(names = "--force", description = "Replace a model already at --out (written beside it, then swapped in).") boolean force;
 
     @Override public void run() {
+        common.validate();
         boolean llama2c = format.equals("llama2c");
         if (!format.equals("gguf") && !format.equals("hf") && !llama2c)
             throw new IllegalArgumentException("--format " + format + ": expected gguf, hf or llama2c");
@@ -51,11 +54,16 @@ final class ExportCommand implements Runnable {
         if (ggufType.quantized() && !format.equals("gguf"))
             throw new IllegalArgumentException("--dtype " + dtype + ": quantized types are written as GGUF only (--format gguf)");
         SafetensorsDType type = ggufType == GgufExport.Dtype.F16 ? SafetensorsDType.F16 : SafetensorsDType.F32;
+        if (llama2c && type != SafetensorsDType.F32) throw new IllegalArgumentException("--dtype " + dtype + ": llama2.c checkpoints are f32");
+        if (context != null && (context < 1 || context > 1 << 24)) throw new IllegalArgumentException("--context " + context + " must be in 1..16777216");
+        if (!arch.equals("auto")) GgufArch.parse(arch);
+        WidthAlignment alignment = WidthAlignment.parse(align, alignRound);
+        OutputPaths.check("--out", out, format.equals("hf") ? OutputPaths.Kind.MODEL_FOLDER : OutputPaths.Kind.MODEL_FILE, force,
+                Inputs.of(model, tokenizer));
         LoadedModel lm = ModelFolder.load(model);
         if (llama2c && !uniform && !lm.config().isUniform())
             throw new IllegalArgumentException("--format llama2c: " + model + " has layers of different widths; add --uniform "
                     + "(zero padding to one shape, the function is unchanged) or export --format hf");
-        WidthAlignment alignment = WidthAlignment.parse(align, alignRound);
         ExportShape.Result shaped = new ExportShape(alignment, uniform, llama2c).apply(lm);
         shaped.changes().forEach(System.out::println);
         LoadedModel m = shaped.model();
@@ -67,10 +75,7 @@ final class ExportCommand implements Runnable {
         try (Tokenizer tok = ModelFolder.loadTokenizer(model, tokenizer)) {
             switch (format) {
                 case "hf" -> ModelFolder.save(m, tok, out, new ModelFolder.SaveOptions(type, ModelFolder.SaveOptions.DEFAULT.maxShardBytes()));
-                case "llama2c" -> {
-                    if (type != SafetensorsDType.F32) throw new IllegalArgumentException("--dtype " + dtype + ": llama2.c checkpoints are f32");
-                    Llama2cWriter.write(m.config(), m.weights(), out);
-                }
+                case "llama2c" -> Llama2cWriter.write(m.config(), m.weights(), out);
                 default -> m = gguf(m, tok, ggufType);
             }
         }

@@ -1,7 +1,7 @@
 package dev.shear.cli;
 
 import dev.shear.model.Generator;
-import dev.shear.model.Sampler;
+import dev.shear.model.GenerationSettings;
 import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
@@ -20,12 +20,12 @@ final class GenerateCommand implements Runnable {
     @Option(names = "--top-p", defaultValue = "0.9") double topP;
 
     @Override public void run() {
+        GenerationSettings g = new GenerationSettings(maxNew, temperature, topP);
         common.apply();
         try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
             int[] ids = lm.tokenizer().encode(prompt, true, false);
-            Sampler sampler = Sampler.nucleus(temperature, topP, common.seed);
             int eos = lm.tokenizer().eosId();
-            int[] out = Generator.generate(lm.model(), ids, maxNew, sampler, t -> t == eos);
+            int[] out = Generator.generate(lm.model(), ids, g.maxNewTokens(), g.sampler(common.seed), t -> t == eos);
             StringBuilder sb = new StringBuilder(prompt);
             for (int i = ids.length; i < out.length; i++) if (out[i] != eos) sb.append(lm.tokenizer().decodePiece(out[i - 1], out[i]));
             System.out.println(sb);

@@ -3,12 +3,12 @@ package dev.shear.cli;
 import dev.shear.graph.DependencyGraph;
 import dev.shear.graph.GraphReport;
 import dev.shear.io.AtomicFiles;
+import dev.shear.io.OutputPaths;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
 import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,11 +24,14 @@ final class GraphCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
+        LoraConfig lora = targets.equals("none") ? null
+                : Choices.option("--lora-targets", targets, t -> new LoraConfig(Arrays.asList(t.split(",")), 8, 16, 0.0, common.seed));
+        if (json != null) OutputPaths.check("--json", json, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer));
+        if (dot != null) OutputPaths.check("--dot", dot, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer));
+        if (json != null && dot != null && json.toAbsolutePath().normalize().equals(dot.toAbsolutePath().normalize()))
+            throw new IllegalArgumentException("--json and --dot are both " + json + ", expected two files");
         try (LoadedLm lm = LoadedLm.open(model, tokenizer)) {
-            if (!targets.equals("none")) {
-                List<String> t = Arrays.asList(targets.split(","));
-                LoraAdapters.insert(lm.model(), new LoraConfig(t, 8, 16, 0.0, common.seed));
-            }
+            if (lora != null) LoraAdapters.insert(lm.model(), lora);
             GraphReport report = DependencyGraph.trace(lm.model()).report();
             System.out.print(report.table());
             if (json != null) AtomicFiles.writeString(json, report.toJson());

@@ -32,7 +32,7 @@ final class PlanCommand implements Runnable {
 
     @Override public void run() {
         ModelConfig cfg = choice.config();
-        boolean gpu = common.device().isGpu();              // planning a GPU run needs no GPU: no apply()
+        boolean gpu = common.validate().isGpu();            // planning a GPU run needs no GPU: no apply()
         long budget = deviceMemory != null ? ByteSize.parse(deviceMemory) : gpu ? 80L << 30 : physicalMemory();
         Stage st = Stage.parse(stage);
         System.out.println(header(cfg, st, gpu, budget));

@@ -7,7 +7,9 @@ import dev.shear.pipeline.DefaultData;
 import dev.shear.pipeline.FileCheckpointer;
 import dev.shear.pipeline.LoadedLm;
 import dev.shear.pipeline.PipelineConfig;
+import dev.shear.pipeline.Preflight;
 import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.RunFingerprint;
 import dev.shear.prune.Allocation;
 import dev.shear.prune.KdaSettings;
 import dev.shear.prune.LhspgSchedule;
@@ -63,7 +65,9 @@ final class PruneCommand implements Runnable {
     @Option(names = "--calib-batches", description = "Calibration batches of the activation and gradient criteria (default ${DEFAULT-VALUE}).") int calibBatches;
     @ConfigKey("prune.training.checkpoint_every")
     @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 writes none (default ${DEFAULT-VALUE}).") int checkpointEvery;
-    @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+    @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt (refused when the settings or inputs changed).") boolean resume;
+    @Option(names = "--force", description = "Replace a model already at --out (written beside it, then swapped in) and discard the checkpoints of an unfinished run in OUT.ckpt.")
+    boolean force;
     @ConfigKey("prune.allocation")
     @Option(names = "--allocation",
             description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (kda for lorashear, uniform for the other methods); default ${DEFAULT-VALUE}.") String allocation;
@@ -77,11 +81,11 @@ final class PruneCommand implements Runnable {
     /** The settings these options give: the bundled defaults with every option applied. */
     PruneSettings settings() {
         List<Double> kda = new ArrayList<>();
-        if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Double.parseDouble(r));
+        if (!(kdaRatios.size() == 1 && kdaRatios.get(0).equals("none"))) for (String r : kdaRatios) kda.add(Choices.option("--kda-ratios", r, Double::parseDouble));
         Allocation a = Choices.parse("--allocation", Allocation.class, allocation);
         if (a == Allocation.KDA && kda.isEmpty()) throw new IllegalArgumentException("--allocation kda needs KDA: drop --kda-ratios none");
         PruneSettings d = PipelineConfig.defaults().prune().settings();
-        return d.withMethod(Method.parse(method)).withRatio(ratio).withAllocation(a).withCalibBatches(calibBatches)
+        return d.withMethod(Choices.option("--method", method, Method::parse)).withRatio(ratio).withAllocation(a).withCalibBatches(calibBatches)
                 .withAlign(new WidthAlignment(align, Choices.parse("--align-round", WidthAlignment.Rounding.class, alignRound)))
                 .withSchedule(new LhspgSchedule(warmup, periods, periodLength, steps, epsilon,
                         Choices.parse("--lr-shape", LhspgSchedule.LrShape.class, lrShape)))
@@ -93,7 +97,8 @@ final class PruneCommand implements Runnable {
     @Override public void run() {
         common.apply();
         PruneSettings s = settings();
-        PruneJob.PruneData specs;        if (data == null) {
+        PruneJob.PruneData specs;
+        if (data == null) {
             PruneJob.DataKind kind = mixture.equals("uniform") ? PruneJob.DataKind.MIXTURE : Choices.parse("--mixture", PruneJob.DataKind.class, mixture);
             specs = PruneJob.PruneData.of(kind, null, common.seed);
         } else {
@@ -101,9 +106,11 @@ final class PruneCommand implements Runnable {
             for (Path p : data) files.add(DefaultData.file(p));
             specs = PruneJob.PruneData.of(files);
         }
-        Path ckptDir = out.resolveSibling(out.getFileName() + ".ckpt");
-        Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2) : Checkpointer.NONE;
-        if (!resume) AtomicFiles.deleteTree(ckptDir);
+        String dataName = data == null ? "mixture " + mixture : "files " + data;
+        RunFingerprint fp = Preflight.prune(new Preflight.PruneRequest(model, tokenizer, modelOptions.options(), s, specs, dataName, out, resume, force));
+        Path ckptDir = Preflight.checkpointDir(out);
+        if (!resume) AtomicFiles.deleteTree(ckptDir);               // absent, empty, or this command's own with --force: Preflight refused the rest
+        Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2, fp) : Checkpointer.NONE;
         try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
             PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root());
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",

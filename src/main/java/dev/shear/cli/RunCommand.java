@@ -5,7 +5,9 @@ import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "run", description = "The whole pipeline from a config: graph, KDA, pruning, compaction, recovery, evaluation, report.",
         mixinStandardHelpOptions = true)
@@ -15,9 +17,12 @@ final class RunCommand implements Runnable {
     @Option(names = "--out", description = "Overrides the config's output folder.") String out;
     @Option(names = "--resume", description = "Continue a run that stopped: finished stages are skipped, long ones resume from checkpoints.") boolean resume;
 
+    @Spec CommandSpec spec;
+
     @Override public void run() {
         PipelineConfig cfg = PipelineConfig.load(config);
         if (out != null) cfg = cfg.withOutput(out);
+        if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) cfg = cfg.withSeed(common.seed);     // the command line wins over the config
         common.seed = cfg.seed();
         common.apply();
         Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);

@@ -1,6 +1,7 @@
 package dev.shear.data;
 
 import dev.shear.io.AtomicFiles;
+import dev.shear.io.InputFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -84,18 +85,18 @@ public final class DataPaths {
                 || n.startsWith("tokenizer") || n.matches("tok\\d+\\.bin") || n.equals("special_tokens_map.json");
     }
 
-    /** SHA-256 of a model: the file itself, or the model files of a folder in name order. */
+    /**
+     * SHA-256 of a model: the file itself, or the model files of a folder in name order (each file's
+     * name, then its bytes), streamed, so files past 2 GiB hash too.
+     */
     public static String sha256(Path model) {
-        try {
+        if (!Files.isDirectory(model)) return InputFiles.sha256(model, "model");
+        try (var files = Files.list(model)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            if (Files.isDirectory(model)) {
-                try (var files = Files.list(model)) {
-                    for (Path f : files.filter(Files::isRegularFile).filter(DataPaths::isModelFile).sorted().toList()) {
-                        md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                        md.update(Files.readAllBytes(f));
-                    }
-                }
-            } else md.update(Files.readAllBytes(model));
+            for (Path f : files.filter(Files::isRegularFile).filter(DataPaths::isModelFile).sorted().toList()) {
+                md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                InputFiles.update(md, f, "model file");
+            }
             return HexFormat.of().formatHex(md.digest());
         } catch (IOException | java.security.NoSuchAlgorithmException e) {
             throw new IllegalArgumentException(model + ": cannot hash (" + e.getMessage() + ")");

@@ -2,11 +2,8 @@ package dev.shear.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shear.io.InputFiles;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,17 +28,9 @@ public final class Paragraphs {
 
     /** Strict UTF-8: a corrupt file fails with its name instead of silently turning into U+FFFD. */
     public static String readUtf8(Path p) {
-        try {
-            byte[] bytes = Files.readAllBytes(p);
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes)).toString();
-            if (s.isBlank()) throw new IllegalArgumentException(p + ": dataset is empty");
-            return s;
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException(p + ": invalid UTF-8");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(p + ": cannot read (" + e.getMessage() + ")");
-        }
+        String s = InputFiles.readUtf8(p, "dataset");
+        if (s.isBlank()) throw new IllegalArgumentException(p + ": dataset is empty");
+        return s;
     }
 
     static List<String> lines(String text) {

@@ -3,11 +3,7 @@ package dev.shear.data;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.shear.io.InputFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +21,12 @@ public final class TaskFile {
      */
     public static List<StoredItem> read(Path file, boolean partial, int limit) {
         List<StoredItem> items = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null && (limit <= 0 || items.size() < limit)) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                String where = file.getFileName() + ":" + lineNo;
-                items.add(partial ? partial(parse(line, where), where) : question(parse(line, where), where));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read task data " + file + ": " + e.getMessage(), e);
+        String[] lines = InputFiles.readUtf8(file, "task file").split("\n", -1);
+        for (int i = 0; i < lines.length && (limit <= 0 || items.size() < limit); i++) {
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            if (line.isBlank()) continue;
+            String where = file.getFileName() + ":" + (i + 1);
+            items.add(partial ? partial(parse(line, where), where) : question(parse(line, where), where));
         }
         if (items.isEmpty()) throw new IllegalArgumentException(file + ": no items");
         return items;

@@ -1,10 +1,12 @@
 package dev.shear.eval;
 
 import dev.shear.data.DataPaths;
+import dev.shear.io.InputFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * Finds evaluation data in the shared data folder ({@link DataPaths}: SHEAR_DATA, else ../shared/data
@@ -32,8 +34,9 @@ public final class Datasets {
         String key = nameOrPath.toLowerCase(Locale.ROOT);
         if (NAMED.containsKey(key)) return new TextDataset(key, dataRoot().resolve(FILES.get(key)), NAMED.get(key));
         Path p = Path.of(nameOrPath);
-        if (!Files.isRegularFile(p))
-            throw new IllegalArgumentException("dataset " + nameOrPath + " is neither a known name " + NAMED.keySet() + " nor a file");
+        if (!Files.exists(p))
+            throw new IllegalArgumentException("dataset " + nameOrPath + " is neither a known name " + new TreeSet<>(NAMED.keySet()) + " nor a file");
+        InputFiles.requireRegular(p, "dataset");
         return new TextDataset(p.getFileName().toString(), p, TextDataset.Format.PLAIN);
     }
 

@@ -1,8 +1,7 @@
 package dev.shear.eval;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.shear.io.InputFiles;
+import dev.shear.io.ShearFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,15 +24,7 @@ public record TextDataset(String name, Path path, Format format) {
         PLAIN
     }
 
-    public String read() {
-        try {
-            return Files.readString(path, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new IllegalArgumentException(path + ": invalid UTF-8 in dataset " + name + ", expected UTF-8 text");
-        } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot read dataset " + name + " (" + e.getMessage() + ")", e);
-        }
-    }
+    public String read() { return InputFiles.readUtf8(path, "dataset " + name); }
 
     /** Lines split on LF with leading and trailing CR/LF removed (other whitespace kept); empty ones dropped. */
     public List<String> nonEmptyLines() { return nonEmptyLines(read()); }
@@ -92,7 +83,7 @@ public record TextDataset(String name, Path path, Format format) {
         Path tokens = path.resolveSibling(path.getFileName().toString().replace(".raw", ".tokens"));
         if (tokens.equals(path) || !Files.isRegularFile(tokens)) return null;
         try {
-            String t = Files.readString(tokens, StandardCharsets.UTF_8);
+            String t = InputFiles.readUtf8(tokens, "dataset layout");
             String[] lines = t.split("\n", -1);
             int n = t.endsWith("\n") ? lines.length - 1 : lines.length;
             boolean[] blank = new boolean[n];
@@ -103,7 +94,7 @@ public record TextDataset(String name, Path path, Format format) {
             }
             long rawRows = read().replace("\r\n", "\n").lines().filter(l -> !l.isBlank()).count();
             return contentRows == rawRows ? blank : null;
-        } catch (IOException e) {
+        } catch (ShearFormatException e) {
             return null;
         }
     }

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Writes a file so that readers see the old content or the complete new one, never a part. */
 public final class AtomicFiles {
@@ -26,7 +28,8 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            sweepStale(target);
+            tmp = Files.createTempFile(dir, tempPrefix(target, ""), ".tmp");
             readableByAll(tmp, "rw-r--r--");
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 body.write(ch);
@@ -85,6 +88,45 @@ public final class AtomicFiles {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
             // a stale temp file is harmless
+        }
+    }
+
+    /**
+     * The start of a temp name beside {@code target}: ".NAME.KIND-PID-" (KIND "" for files), so a
+     * later writer can tell the leftovers of a killed process from those of one still writing.
+     */
+    static String tempPrefix(Path target, String kind) {
+        return "." + target.getFileName() + "." + kind + ProcessHandle.current().pid() + "-";
+    }
+
+    /**
+     * Removes what killed writers left beside {@code target}: temp files and folders whose process
+     * is gone. A folder moved aside for a swap ("old") whose target is missing is the model the swap
+     * was replacing when it died; it is moved back instead.
+     */
+    static void sweepStale(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(
+                "\\." + java.util.regex.Pattern.quote(target.getFileName().toString()) + "\\.(tmp-|old-)?(\\d+)-.*");
+        List<Path> stale = new ArrayList<>();
+        try (var s = Files.list(dir)) {
+            s.forEach(f -> {
+                java.util.regex.Matcher m = p.matcher(f.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(2))).isEmpty()) stale.add(f);
+            });
+        } catch (IOException | NumberFormatException e) {
+            return;                                                    // nothing to sweep, or a name we do not own
+        }
+        for (Path f : stale) {
+            if (f.getFileName().toString().contains(".old-") && !Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.move(f, target, StandardCopyOption.ATOMIC_MOVE);
+                    continue;
+                } catch (IOException ignored) {
+                    // fall through: delete it like any other leftover
+                }
+            }
+            FolderSwap.deleteRecursively(f);
         }
     }
 

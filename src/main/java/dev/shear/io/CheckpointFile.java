@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -23,11 +22,18 @@ import java.util.Map;
  * per tensor {int nameLen, name, int rank, long[rank] shape, float[numel]}, 32-byte digest.
  * Written and read through one bounded buffer with long positions: checkpoints of models past
  * 2 GiB (or 4 GiB) never sit in one Java array.
+ *
+ * <p>The digest detects accidental damage (a torn write, a flipped bit, a file cut short); it is not
+ * a signature, so bytes changed together with their digest are read. Reading is bounded like a
+ * model file's regardless: every length, count, rank and shape is checked against what is left of
+ * the file before anything is allocated, so such a file fails with one line, never an
+ * OutOfMemoryError. Whether its tensors fit the run is the caller's check.
  */
 public final class CheckpointFile {
     private static final int MAGIC = 0x4b434853;   // "SHCK"
     private static final int VERSION = 1;
     private static final long MAX_TENSORS = 1_000_000;
+    private static final int MAX_META = 64 << 20, MAX_NAME = 1 << 16;
     private static final int CHUNK = 1 << 20;
 
     private CheckpointFile() {}
@@ -60,40 +66,56 @@ public final class CheckpointFile {
     }
 
     public static Contents read(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, "checkpoint")) {
             long size = ch.size();
-            if (size < 48) throw new ShearFormatException(file + ": checkpoint truncated at " + size + " bytes");
+            if (size < 48) throw ShearFormatException.of(file, "checkpoint truncated at " + size + " bytes", "at least 48");
             long body = size - 32;
             if (!Arrays.equals(digest(ch, body), tail(ch, body)))
-                throw new ShearFormatException(file + ": checkpoint checksum mismatch (corrupt or partly written)");
+                throw ShearFormatException.of(file, "checkpoint checksum mismatch (corrupt or partly written)", "the SHA-256 of its contents");
             In in = new In(ch, body, file);
-            if (in.i32() != MAGIC || in.i32() != VERSION) throw new ShearFormatException(file + ": not a Shear checkpoint");
-            String meta = new String(in.bytes(), StandardCharsets.UTF_8);
+            if (in.i32() != MAGIC || in.i32() != VERSION) throw ShearFormatException.of(file, "not a Shear checkpoint", "magic SHCK, version 1");
+            String meta = new String(in.bytes(MAX_META, "metadata"), StandardCharsets.UTF_8);
             int n = in.i32();
-            if (n < 0 || n > MAX_TENSORS) throw new ShearFormatException(file + ": tensor count " + n + " out of range");
+            if (n < 0 || n > MAX_TENSORS) throw ShearFormatException.of(file, "tensor count " + n, "0.." + MAX_TENSORS);
             Map<String, HostTensor> tensors = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
-                String name = new String(in.bytes(), StandardCharsets.UTF_8);
+                String name = new String(in.bytes(MAX_NAME, "tensor name " + i), StandardCharsets.UTF_8);
                 int rank = in.i32();
-                if (rank < 0 || rank > 8) throw new ShearFormatException(file + ": tensor " + name + " has rank " + rank);
+                if (rank < 0 || rank > 8) throw ShearFormatException.of(file, "tensor " + name + " has rank " + rank, "0..8");
                 long[] shape = new long[rank];
                 for (int d = 0; d < rank; d++) shape[d] = in.i64();
-                long numel;
-                try {
-                    numel = HostTensor.numel(shape);
-                } catch (IllegalArgumentException | ArithmeticException e) {
-                    throw new ShearFormatException(file + ": tensor " + name + " has shape " + Arrays.toString(shape));
-                }
-                if (numel > (body - in.position()) / 4 || numel > Integer.MAX_VALUE - 8)
-                    throw new ShearFormatException(file + ": tensor " + name + " runs past the end");
-                tensors.put(name, new HostTensor(shape, in.floats((int) numel)));
+                long numel = numel(file, name, shape);
+                if (numel > (body - in.position()) / 4)
+                    throw ShearFormatException.of(file, "tensor " + name + " " + Arrays.toString(shape) + " runs past the end of the file",
+                            "at most " + (body - in.position()) / 4 + " values left");
+                if (numel > Integer.MAX_VALUE - 8)
+                    throw ShearFormatException.of(file, "tensor " + name + " has " + numel + " values", "at most " + (Integer.MAX_VALUE - 8));
+                if (tensors.put(name, new HostTensor(shape, in.floats((int) numel))) != null)
+                    throw ShearFormatException.of(file, "tensor " + name + " appears twice", "unique names");
             }
+            if (in.position() != body)
+                throw ShearFormatException.of(file, (body - in.position()) + " bytes after the last tensor", "the checksum to follow it");
             return new Contents(meta, tensors);
         } catch (NoSuchFileException e) {
             throw new ShearFormatException(file + ": cannot read checkpoint (no such file)");
         } catch (IOException e) {
             throw new ShearFormatException(file + ": cannot read checkpoint (" + e.getMessage() + ")");
         }
+    }
+
+    /** Values of a shape read from the file: dimensions non-negative, the product without overflow. */
+    private static long numel(Path file, String name, long[] shape) {
+        long n = 1;
+        for (long d : shape) {
+            if (d < 0) throw ShearFormatException.of(file, "tensor " + name + " has shape " + Arrays.toString(shape), "non-negative dimensions");
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw ShearFormatException.of(file, "tensor " + name + " has shape " + Arrays.toString(shape) + ", more values than a long counts",
+                        "a shape that fits the file");
+            }
+        }
+        return n;
     }
 
     private static byte[] digest(FileChannel ch, long length) throws IOException {
@@ -171,7 +193,7 @@ public final class CheckpointFile {
 
         private ByteBuffer need(int bytes) throws IOException {
             if (buf.remaining() >= bytes) return buf;
-            if (position() + bytes > end) throw new ShearFormatException(file + ": field runs past the end at byte " + position());
+            if (position() + bytes > end) throw ShearFormatException.of(file, "truncated at byte " + position(), bytes + " more bytes");
             long pos = position();
             buf.compact();
             bufStart = pos;
@@ -184,9 +206,10 @@ public final class CheckpointFile {
 
         long i64() throws IOException { return need(8).getLong(); }
 
-        byte[] bytes() throws IOException {
+        byte[] bytes(int max, String what) throws IOException {
             int len = i32();
-            if (len < 0 || len > end - position()) throw new ShearFormatException(file + ": field length " + len + " runs past the end");
+            if (len < 0 || len > max || len > end - position())
+                throw ShearFormatException.of(file, what + " length " + len, "0.." + Math.min(max, end - position()) + " bytes");
             byte[] out = new byte[len];
             for (int at = 0; at < len; ) {
                 int n = Math.min(CHUNK, len - at);

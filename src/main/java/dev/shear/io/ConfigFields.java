@@ -11,6 +11,8 @@ import java.util.List;
  */
 record ConfigFields(JsonNode root, Object file) {
     static final int MAX_SIZE = 1 << 24;
+    /** More layers than any released model has by far; bounds what the config makes Shear allocate before any weight is checked. */
+    static final int MAX_LAYERS = 1 << 12;
 
     boolean has(String key) { return root.has(key) && !root.get(key).isNull(); }
 
@@ -24,6 +26,13 @@ record ConfigFields(JsonNode root, Object file) {
     int positive(String key) {
         if (!has(key)) throw ShearFormatException.of(file, key + " is missing", "a positive integer");
         return integer(key, root.get(key), 1);
+    }
+
+    /** A positive integer of at most {@code max}. */
+    int positive(String key, int max) {
+        int v = positive(key);
+        if (v > max) throw ShearFormatException.of(file, key + " " + v, "an integer in 1.." + max);
+        return v;
     }
 
     int integer(String key, JsonNode v, int min) {
@@ -41,6 +50,13 @@ record ConfigFields(JsonNode root, Object file) {
         if (!v.isNumber() || !Double.isFinite(v.doubleValue()) || v.doubleValue() < 0)
             throw ShearFormatException.of(file, key + " " + v, "a finite non-negative number");
         return v.doubleValue();
+    }
+
+    /** A finite positive number, or {@code dflt} when absent (rotary bases: 0 would divide by zero). */
+    double positiveDecimal(String key, double dflt) {
+        double v = decimal(key, dflt);
+        if (!(v > 0)) throw ShearFormatException.of(file, key + " " + root.get(key), "a positive number");
+        return v;
     }
 
     boolean bool(String key, boolean dflt) {

@@ -18,7 +18,7 @@ final class FolderSwap {
         if (!Files.exists(target)) {
             Files.move(ready, target, StandardCopyOption.ATOMIC_MOVE);
         } else {
-            Path old = Files.createTempDirectory(parent, "." + target.getFileName() + ".old-");
+            Path old = Files.createTempDirectory(parent, AtomicFiles.tempPrefix(target, "old-"));
             Files.delete(old);
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(ready, target, StandardCopyOption.ATOMIC_MOVE);

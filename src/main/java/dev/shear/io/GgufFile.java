@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -56,7 +55,7 @@ final class GgufFile {
     }
 
     static GgufFile open(Path path) {
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(path, "file")) {
             GgufCursor in = new GgufCursor(ch, path);
             in.require(24, "the GGUF header");
             int magic = in.i32("magic");
@@ -271,7 +270,7 @@ final class GgufFile {
         long blocks = t.bytes() / blockBytes;
         int per = READ_CHUNK / blockBytes;
         ByteBuffer bytes = ByteBuffer.allocate(per * blockBytes).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(path, "file")) {
             long pos = dataStart + t.offset();
             for (long done = 0; done < blocks; ) {
                 int count = (int) Math.min(per, blocks - done);

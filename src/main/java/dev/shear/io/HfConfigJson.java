@@ -79,7 +79,7 @@ public final class HfConfigJson {
     private static ModelConfig llama(ConfigFields f, Family family) {
         int hidden = f.positive("hidden_size"), heads = f.positive("num_attention_heads");
         int headDim = f.has("head_dim") ? f.positive("head_dim") : divide(f, hidden, heads);
-        int n = f.positive("num_hidden_layers");
+        int n = f.positive("num_hidden_layers", ConfigFields.MAX_LAYERS);
         List<LayerWidths> layers = layers(f, n, heads, f.has("num_key_value_heads") ? f.positive("num_key_value_heads") : heads, headDim, false);
         Activation act = activation(f, family);
         int maxPositions = f.positive("max_position_embeddings");
@@ -138,14 +138,14 @@ public final class HfConfigJson {
                 ConfigFields s = f.child("rope_parameters").child("sliding_attention");
                 if (!(HfRopeScaling.read(s, f, maxPositions) instanceof RopeScaling.None))
                     throw s.unsupported("rope scaling on sliding layers", "default rope_type");
-                local = s.decimal("rope_theta", 10000.0);
+                local = s.positiveDecimal("rope_theta", 10000.0);
             }
-            return new Rope(global.decimal("rope_theta", f.decimal("rope_theta", 10000.0)), HfRopeScaling.read(global, f, maxPositions), local);
+            return new Rope(global.positiveDecimal("rope_theta", f.positiveDecimal("rope_theta", 10000.0)), HfRopeScaling.read(global, f, maxPositions), local);
         }
         ConfigFields scaling = params != null && params.isObject() ? f.child("rope_parameters") : f.has("rope_scaling") ? f.child("rope_scaling") : null;
-        double theta = scaling != null && scaling.has("rope_theta") ? scaling.decimal("rope_theta", 10000.0) : f.decimal("rope_theta", 10000.0);
+        double theta = scaling != null && scaling.has("rope_theta") ? scaling.positiveDecimal("rope_theta", 10000.0) : f.positiveDecimal("rope_theta", 10000.0);
         RopeScaling s = scaling == null ? RopeScaling.NONE : HfRopeScaling.read(scaling, f, maxPositions);
-        return new Rope(theta, s, family == Family.GEMMA3 ? f.decimal("rope_local_base_freq", 10000.0) : 0);
+        return new Rope(theta, s, family == Family.GEMMA3 ? f.positiveDecimal("rope_local_base_freq", 10000.0) : 0);
     }
 
     /** LongRoPE lists one factor per rotated frequency pair. */
@@ -195,7 +195,7 @@ public final class HfConfigJson {
 
     private static ModelConfig neox(ConfigFields f) {
         int hidden = f.positive("hidden_size"), heads = f.positive("num_attention_heads");
-        List<LayerWidths> layers = layers(f, f.positive("num_hidden_layers"), heads, heads, divide(f, hidden, heads), true);
+        List<LayerWidths> layers = layers(f, f.positive("num_hidden_layers", ConfigFields.MAX_LAYERS), heads, heads, divide(f, hidden, heads), true);
         String act = f.text("hidden_act", "gelu");
         if (!act.equals("gelu")) throw ShearFormatException.of(f.file(), "hidden_act \"" + act + "\"", "\"gelu\"");
         if (f.has("rope_scaling")) throw f.unsupported("rope_scaling " + f.root().get("rope_scaling") + " on GPTNeoXForCausalLM", "null");
@@ -209,11 +209,11 @@ public final class HfConfigJson {
     }
 
     private static double neoxTheta(ConfigFields f) {
-        if (!f.has("rope_parameters")) return f.decimal("rotary_emb_base", 10000.0);
+        if (!f.has("rope_parameters")) return f.positiveDecimal("rotary_emb_base", 10000.0);
         ConfigFields p = f.child("rope_parameters");
         String type = p.text("rope_type", "default");
         if (!type.equals("default")) throw p.unsupported("rope_type " + type + " on GPTNeoXForCausalLM", "default");
-        return p.decimal("rope_theta", f.decimal("rotary_emb_base", 10000.0));
+        return p.positiveDecimal("rope_theta", f.positiveDecimal("rotary_emb_base", 10000.0));
     }
 
     // ---- shared reading ------------------------------------------------------------------------------

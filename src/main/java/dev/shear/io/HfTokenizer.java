@@ -48,8 +48,8 @@ public final class HfTokenizer implements Tokenizer {
         Map<String, Integer> ids = tokenIds(JsonFiles.read(json), json);
         int vocab = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         if (vocab < 1) throw ShearFormatException.of(json, "no tokens", "a model.vocab");
-        JsonNode config = Files.isRegularFile(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
-        HfTokenizerBinding binding = HfTokenizerBinding.open(json);
+        JsonNode config = Files.exists(folder.resolve(CONFIG_FILE)) ? JsonFiles.read(folder.resolve(CONFIG_FILE)) : null;
+        HfTokenizerBinding binding = binding(json);
         try {
             int templateBos = templateBos(binding);
             int bos = special(config, "bos_token", ids, templateBos >= 0 ? templateBos : defaultBos), eos = special(config, "eos_token", ids, defaultEos);
@@ -59,6 +59,17 @@ public final class HfTokenizer implements Tokenizer {
         } catch (RuntimeException e) {
             binding.close();
             throw e;
+        }
+    }
+
+    /** The Rust library's own errors ("data did not match any variant ...") put in one line that names the file. */
+    private static HfTokenizerBinding binding(Path json) {
+        try {
+            return HfTokenizerBinding.open(json);
+        } catch (RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw ShearFormatException.of(json, "the Hugging Face tokenizers library cannot load it (" + why + ")",
+                    "a tokenizer.json that tokenizers reads", e);
         }
     }
 

@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Strict JSON for model files: UTF-8 only, no duplicate keys, nothing after the value, bounded size. */
@@ -26,15 +24,7 @@ final class JsonFiles {
     private JsonFiles() {}
 
     /** A JSON object from a bounded file. */
-    static JsonNode read(Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_FILE) throw ShearFormatException.of(file, "file is " + size + " bytes", "at most " + MAX_FILE);
-            return parseObject(Files.readAllBytes(file), file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
+    static JsonNode read(Path file) { return parseObject(InputFiles.readAll(file, MAX_FILE, "file"), file); }
 
     /** Decodes UTF-8 strictly first: left to itself Jackson guesses UTF-16/32 from the first bytes. */
     static JsonNode parseObject(byte[] bytes, Object file) {

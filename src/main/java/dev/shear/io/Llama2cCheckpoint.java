@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -66,7 +65,7 @@ public final class Llama2cCheckpoint {
 
     /** Reads only the header and checks the file length; cheap. */
     public static ModelConfig readConfig(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, "file")) {
             return readHeader(file, ch).toConfig();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
@@ -75,7 +74,7 @@ public final class Llama2cCheckpoint {
 
     /** Reads the whole checkpoint. */
     public static LoadedModel read(Path file) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = InputFiles.open(file, "file")) {
             Header h = readHeader(file, ch);
             ModelConfig config = h.toConfig();
             Map<String, HostTensor> weights = readWeights(h, new LittleEndianChannel(ch));

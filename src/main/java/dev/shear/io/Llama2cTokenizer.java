@@ -1,12 +1,9 @@
 package dev.shear.io;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,13 +52,7 @@ public final class Llama2cTokenizer implements Tokenizer {
 
     /** Reads exactly {@code vocabSize} entries (the model's vocab size, as run.c does); the file must end there. */
     public static Llama2cTokenizer read(Path file, int vocabSize) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_FILE) throw ShearFormatException.of(file, "file is " + size + " bytes", "a llama2.c tokenizer of at most " + MAX_FILE);
-            return parse(ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN), vocabSize, file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        return parse(ByteBuffer.wrap(InputFiles.readAll(file, MAX_FILE, "tokenizer")).order(ByteOrder.LITTLE_ENDIAN), vocabSize, file);
     }
 
     /** A tokenizer from pieces (UTF-8) and scores, for tests and conversions. */

@@ -67,9 +67,7 @@ public final class ModelFolder {
     }
 
     private static ModelStream openHf(Path folder) {
-        Path configFile = folder.resolve(HfConfigJson.FILE);
-        if (!Files.isRegularFile(configFile)) throw ShearFormatException.of(folder, "no " + HfConfigJson.FILE, "a Hugging Face model folder");
-        ModelConfig config = HfConfigJson.read(configFile);
+        ModelConfig config = HfConfigJson.read(configFile(folder));
         SafetensorsShards shards = Safetensors.openFolder(folder);
         try {
             checkHeaders(config, StoredTensors.shapes(config), shards);
@@ -101,10 +99,15 @@ public final class ModelFolder {
 
     /** Reads the config only. */
     public static ModelConfig loadConfig(Path path) {
-        if (Files.isDirectory(path)) return HfConfigJson.read(path.resolve(HfConfigJson.FILE));
+        if (Files.isDirectory(path)) return HfConfigJson.read(configFile(path));
         if (path.getFileName().toString().equals(HfConfigJson.FILE)) return HfConfigJson.read(path);
         if (path.getFileName().toString().endsWith(".gguf")) return GgufImport.readConfig(path);
         return Llama2cCheckpoint.readConfig(path);
+    }
+
+    private static Path configFile(Path folder) {
+        if (!Files.exists(folder.resolve(HfConfigJson.FILE))) throw ShearFormatException.of(folder, "no " + HfConfigJson.FILE, "a Hugging Face model folder");
+        return FolderFiles.resolve(folder, HfConfigJson.FILE);
     }
 
     /** The whole model on the heap, each tensor read (and checked finite) through the stream. */
@@ -169,7 +172,7 @@ public final class ModelFolder {
     private static Path findTokenizer(Path model, ModelConfig config) {
         boolean folder = Files.isDirectory(model);
         Path dir = folder ? model : model.toAbsolutePath().getParent();
-        if (folder && Files.isRegularFile(dir.resolve(HfTokenizer.FILE))) return dir.resolve(HfTokenizer.FILE);
+        if (folder && Files.exists(dir.resolve(HfTokenizer.FILE))) return FolderFiles.resolve(dir, HfTokenizer.FILE);
         for (String name : List.of("tok" + config.vocabSize() + ".bin", "tokenizer.bin")) {
             if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         }
@@ -214,7 +217,8 @@ public final class ModelFolder {
         Path tmp = null;
         try {
             Files.createDirectories(target.getParent());
-            tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
+            AtomicFiles.sweepStale(target);
+            tmp = Files.createTempDirectory(target.getParent(), AtomicFiles.tempPrefix(target, "tmp-"));
             AtomicFiles.readableByAll(tmp, "rwxr-xr-x");
             Safetensors.writeFolder(tmp, StoredTensors.shapes(config), StoredTensors.fused(config, weights), name -> options.dtype(), options.maxShardBytes());
             HfConfigJson.write(config, tmp.resolve(HfConfigJson.FILE), options.torchDtype());
@@ -243,7 +247,7 @@ public final class ModelFolder {
         } else if (source instanceof HfTokenizer hf) {
             for (String name : HF_TOKENIZER_FILES) {
                 Path from = hf.folder().resolve(name);
-                if (Files.isRegularFile(from)) AtomicFiles.writeBytes(dir.resolve(name), Files.readAllBytes(from));
+                if (Files.isRegularFile(from)) AtomicFiles.writeBytes(dir.resolve(name), InputFiles.readAll(from, InputFiles.MAX_TEXT, "tokenizer file"));
             }
         } else {
             throw new IllegalArgumentException("save: cannot write tokenizer " + source.describe() + ", expected a llama2.c or Hugging Face tokenizer");

@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -64,7 +63,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public static SafetensorsFile open(Path file) {
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.READ);
+            ch = InputFiles.open(file, "file");
             long size = ch.size();
             byte[] header = readHeaderBytes(file, ch, size);
             JsonNode root = JsonFiles.parseObject(header, file);

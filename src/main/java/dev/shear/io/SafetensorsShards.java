@@ -2,11 +2,7 @@ package dev.shear.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.engine.HostTensor;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,8 +14,7 @@ import java.util.Set;
 
 /**
  * The safetensors weights of one model folder: {@code model.safetensors}, or the shards named by
- * {@code model.safetensors.index.json}. Shard names come from the index, so they are confined to
- * the folder: no absolute paths, no {@code ..}, and no symlink that resolves outside it.
+ * {@code model.safetensors.index.json}, each confined to the folder by {@link FolderFiles}' rule.
  */
 public final class SafetensorsShards implements AutoCloseable {
     private final Path source;
@@ -35,11 +30,11 @@ public final class SafetensorsShards implements AutoCloseable {
     /** Opens the index if present, else the single file. */
     public static SafetensorsShards open(Path folder) {
         Path index = folder.resolve(Safetensors.INDEX_FILE);
-        if (Files.isRegularFile(index)) return openIndex(folder, index);
+        if (Files.exists(index)) return openIndex(folder, FolderFiles.resolve(folder, Safetensors.INDEX_FILE));
         Path single = folder.resolve(Safetensors.SINGLE_FILE);
-        if (!Files.isRegularFile(single))
+        if (!Files.exists(single))
             throw ShearFormatException.of(folder, "no weights found", Safetensors.SINGLE_FILE + " or " + Safetensors.INDEX_FILE);
-        SafetensorsFile f = Safetensors.open(single);
+        SafetensorsFile f = Safetensors.open(FolderFiles.resolve(folder, Safetensors.SINGLE_FILE));
         Map<String, SafetensorsFile> by = new LinkedHashMap<>();
         for (String name : f.tensors().keySet()) by.put(name, f);
         return new SafetensorsShards(single, List.of(f), by);
@@ -83,7 +78,7 @@ public final class SafetensorsShards implements AutoCloseable {
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         try {
             for (String shard : weightMap.values()) {
-                if (!shards.containsKey(shard)) shards.put(shard, Safetensors.open(resolveInside(folder, shard, index)));
+                if (!shards.containsKey(shard)) shards.put(shard, Safetensors.open(FolderFiles.resolveNamed(folder, shard, index)));
             }
             Map<String, SafetensorsFile> by = new LinkedHashMap<>();
             for (Map.Entry<String, SafetensorsFile> s : shards.entrySet()) collect(index, s.getKey(), s.getValue(), weightMap, by);
@@ -119,30 +114,5 @@ public final class SafetensorsShards implements AutoCloseable {
             out.put(e.getKey(), e.getValue().textValue());
         }
         return out;
-    }
-
-    /** A file named inside a model folder, refused when it could reach anything outside it. */
-    static Path resolveInside(Path folder, String name, Path namedBy) {
-        if (name.isEmpty() || name.startsWith("/") || name.startsWith("\\") || name.indexOf('\0') >= 0 || name.matches("^[A-Za-z]:.*"))
-            throw ShearFormatException.of(namedBy, "file name \"" + name + "\" is absolute or empty", "a file name relative to the model folder");
-        for (String part : name.split("[/\\\\]")) {
-            if (part.equals(".."))
-                throw ShearFormatException.of(namedBy, "file name \"" + name + "\" contains ..", "a file inside the model folder");
-        }
-        try {
-            Path p = Path.of(name);
-            if (p.isAbsolute()) throw ShearFormatException.of(namedBy, "file name \"" + name + "\" is absolute", "a relative file name");
-            Path real = folder.resolve(p).toRealPath();
-            if (!real.startsWith(folder.toRealPath()))
-                throw ShearFormatException.of(namedBy, "file name \"" + name + "\" resolves to " + real + ", outside the model folder",
-                        "a file inside " + folder);
-            return real;
-        } catch (InvalidPathException e) {
-            throw ShearFormatException.of(namedBy, "file name \"" + name + "\" is not a valid path", "a file name", e);
-        } catch (NoSuchFileException e) {
-            throw ShearFormatException.of(namedBy, "shard " + name + " does not exist", "a file in " + folder, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot resolve " + name + " in " + folder + ": " + e.getMessage(), e);
-        }
     }
 }

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
@@ -48,7 +47,7 @@ public final class ShearJson {
     /** A file Shear wrote, as the type it wrote; older camelCase keys are read too. */
     public static <T> T read(Path file, Class<T> type) {
         try {
-            return convert(MAPPER.readTree(Files.readString(file)), MAPPER.constructType(type));
+            return convert(MAPPER.readTree(InputFiles.readUtf8(file, "file")), MAPPER.constructType(type));
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
         }

@@ -142,6 +142,16 @@ public final class LoraAdapters implements AutoCloseable {
         return out;
     }
 
+    /** The names and shapes {@link #toHost} gives, without copying anything. */
+    public Map<String, long[]> shapes() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (LoraLinear l : modules.values()) {
+            out.put(l.name() + ".lora_A.weight", l.loraA().shape());
+            out.put(l.name() + ".lora_B.weight", l.loraB().shape());
+        }
+        return out;
+    }
+
     /** Overwrites A and B from host copies (checkpoint resume). */
     public void load(Map<String, HostTensor> values) {
         try (StepScope s = Engine.openScope(store)) {

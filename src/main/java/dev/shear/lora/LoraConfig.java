@@ -15,11 +15,13 @@ public record LoraConfig(List<String> targets, int rank, double alpha, double dr
     private static final Set<String> KNOWN = Set.of("q", "k", "v", "o", "gate", "up", "down", "qkv", "dense", "h_to_4h", "4h_to_h", "lm_head");
 
     public LoraConfig {
+        if (targets == null || targets.stream().anyMatch(java.util.Objects::isNull)) throw new IllegalArgumentException("targets " + targets + " must list projection names");
         targets = List.copyOf(targets);
         for (String t : targets)
-            if (!KNOWN.contains(t)) throw new IllegalArgumentException("lora target '" + t + "' is not one of " + KNOWN);
-        if (rank < 1) throw new IllegalArgumentException("lora rank " + rank + " must be at least 1");
-        if (dropout < 0 || dropout >= 1) throw new IllegalArgumentException("lora dropout " + dropout + " must be in [0, 1)");
+            if (!KNOWN.contains(t)) throw new IllegalArgumentException("targets: '" + t + "' is not one of " + new java.util.TreeSet<>(KNOWN));
+        if (rank < 1 || rank > 1 << 16) throw new IllegalArgumentException("rank " + rank + " must be in 1..65536");
+        if (!(alpha > 0 && Double.isFinite(alpha))) throw new IllegalArgumentException("alpha " + alpha + " must be a positive number");
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout " + dropout + " must be in [0, 1)");
     }
 
     /** The paper's pruning-time setting: r 8, alpha 16, dropout 0.05 on q, k, v, o, gate, up. */

@@ -17,7 +17,8 @@ public final class Generator {
      */
     public static int[] generate(CausalLm model, int[] prompt, int maxNew, Sampler sampler, IntPredicate stop) {
         if (prompt.length == 0) throw new IllegalArgumentException("generation needs at least one prompt token");
-        int limit = Math.min(prompt.length + maxNew, model.config().maxSeqLen());
+        if (maxNew < 0) throw new IllegalArgumentException("max_new_tokens " + maxNew + " must be >= 0");
+        int limit = (int) Math.min((long) prompt.length + maxNew, model.config().maxSeqLen());
         int[] out = Arrays.copyOf(prompt, limit);
         int n = prompt.length;
         try (StepScope cacheScope = Engine.openScope(model.store())) {

@@ -13,25 +13,32 @@ import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.shear.eval.ZeroShotTask;
+import dev.shear.io.InputFiles;
 import dev.shear.lora.LoraConfig;
 import dev.shear.model.WidthAlignment;
 import dev.shear.prune.Allocation;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -52,6 +59,8 @@ public final class ConfigYaml {
     /** Nested seeds are the top-level one, set by {@link #withSeeds}: read, never written. */
     @JsonIgnoreProperties(value = {"seed"}, allowSetters = true)
     private abstract static class NoSeed {}
+
+    private static final long MAX_FILE = 16L << 20;
 
     private ConfigYaml() {}
 
@@ -95,6 +104,11 @@ public final class ConfigYaml {
         throw new IllegalArgumentException("'" + s + "': expected " + choices);
     }
 
+    /** The tree of a YAML file (a regular file of at most 16 MiB); null for an empty document. */
+    static JsonNode read(Path file) {
+        return read(new ByteArrayInputStream(InputFiles.readAll(file, MAX_FILE, "config file")), file.toString());
+    }
+
     /** The tree of a YAML stream; null for an empty document. */
     static JsonNode read(InputStream in, String file) {
         try {
@@ -112,6 +126,17 @@ public final class ConfigYaml {
             return YAML.treeToValue(tree, type);
         } catch (UnrecognizedPropertyException e) {
             throw new IllegalArgumentException(file + ": unknown key '" + path(e).strip() + "' (known: " + e.getKnownPropertyIds() + ")");
+        } catch (ValueInstantiationException e) {
+            // a record refused a value: its message starts with the key ("batch 0 must be ..."), which joins the path
+            String p = path(e).strip(), m = rootMessage(e);
+            boolean keyed = m.matches("[a-z_]+ .*") && !p.isEmpty();
+            throw new IllegalArgumentException(file + ": " + (keyed ? p + "." + m : (p.isEmpty() ? "" : p + " ") + m));
+        } catch (MismatchedInputException e) {
+            // Jackson's "Cannot map `null` into type `int` (set DeserializationConfig...)" in Shear's words
+            String key = path(e).strip(), expected = typeWord(e.getTargetType());
+            if (e.getMessage().startsWith("Cannot map `null`")) throw new IllegalArgumentException(file + ": " + key + " is missing or null, expected " + expected);
+            Object value = e instanceof InvalidFormatException f ? f.getValue() : null;
+            throw new IllegalArgumentException(file + ": " + key + (value == null ? ": " : " '" + value + "': ") + "expected " + expected);
         } catch (JsonMappingException e) {
             throw new IllegalArgumentException(file + ": " + path(e) + rootMessage(e));
         } catch (JsonProcessingException e) {
@@ -131,7 +156,14 @@ public final class ConfigYaml {
      * Refuses keys the defaults do not have, by their dotted path. Binding alone cannot: keys of the
      * unwrapped pruning settings would be skipped silently.
      */
-    static void requireKnownKeys(JsonNode user, JsonNode defaults, String at, String file) {
+    static void requireKnownKeys(JsonNode user, JsonNode defaults, String at, String file) { requireKnownKeys(user, defaults, at, file, Set.of()); }
+
+    /**
+     * As above, and refuses a null where the default is a value ("prune: null", "ratio: ~"), and a
+     * scalar where the default is a mapping, unless the key is one whose null means something
+     * ({@code nullable}, dotted paths).
+     */
+    static void requireKnownKeys(JsonNode user, JsonNode defaults, String at, String file, Set<String> nullable) {
         for (Iterator<Map.Entry<String, JsonNode>> it = user.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode d = defaults.get(e.getKey());
@@ -141,8 +173,27 @@ public final class ConfigYaml {
                 defaults.fieldNames().forEachRemaining(known::add);
                 throw new IllegalArgumentException(file + ": unknown key '" + key + "' (known" + (at.isEmpty() ? "" : " in " + at) + ": " + known + ")");
             }
-            if (d.isObject() && e.getValue().isObject()) requireKnownKeys(e.getValue(), d, key, file);
+            JsonNode v = e.getValue();
+            if (v.isNull() && !d.isNull() && !nullable.contains(key))
+                throw new IllegalArgumentException(file + ": " + key + " is null, expected " + kind(d) + " (leave the key out for the default"
+                        + (d.isContainerNode() ? "s" : " " + d.asText()) + ")");
+            if (d.isObject() && !v.isObject() && !v.isNull())
+                throw new IllegalArgumentException(file + ": " + key + " is " + v + ", expected a mapping of " + fieldNames(d));
+            if (d.isObject() && v.isObject()) requireKnownKeys(v, d, key, file, nullable);
         }
+    }
+
+    private static String kind(JsonNode d) {
+        if (d.isObject()) return "a mapping";
+        if (d.isArray()) return "a list";
+        if (d.isBoolean()) return "true or false";
+        return d.isNumber() ? "a number" : "a string";
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 
     /** User values override defaults key by key; nested mappings merge, lists and scalars replace. */
@@ -158,6 +209,17 @@ public final class ConfigYaml {
         String p = e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
         return p.isEmpty() ? "" : p + " ";
+    }
+
+    /** What a config value of this Java type looks like, for messages. */
+    private static String typeWord(Class<?> t) {
+        if (t == null) return "a value";
+        if (t == int.class || t == Integer.class || t == long.class || t == Long.class) return "an integer";
+        if (t == double.class || t == Double.class || t == float.class || t == Float.class) return "a number";
+        if (t == boolean.class || t == Boolean.class) return "true or false";
+        if (t == String.class) return "a string";
+        if (java.util.Collection.class.isAssignableFrom(t)) return "a list";
+        return t.isEnum() ? "one of its names" : "a mapping";
     }
 
     private static String rootMessage(JsonMappingException e) {

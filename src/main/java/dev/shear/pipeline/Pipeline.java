@@ -33,11 +33,14 @@ import java.util.Map;
  * marker in the run folder, so --resume skips finished stages and continues long ones from checkpoints.
  */
 public final class Pipeline {
+    /** The config a run folder was started with; its presence marks the folder as a run. */
+    static final String RESOLVED_CONFIG = "config.resolved.yaml";
     private final PipelineConfig cfg;
     private final Path dir;
     private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
     private final Progress progress;
     private Traced traced;
+    private RunFingerprint fingerprint;
 
     /** @param progress where the long stages report (one task per stage and model) */
     public Pipeline(PipelineConfig cfg, Progress progress) {
@@ -46,15 +49,21 @@ public final class Pipeline {
         this.dir = Path.of(cfg.output());
     }
 
+    /**
+     * Runs the stages not yet done. Everything is checked first ({@link Preflight}): a bad value, a
+     * missing file, an output that overlaps an input, or --resume of a run started with other
+     * settings or inputs fails before the run folder is created or touched.
+     */
     public Path run(boolean resume) {
-        if (!resume && Files.exists(dir.resolve("config.resolved.yaml")))
-            throw new IllegalArgumentException(dir + ": already holds a run; use --resume to continue it or choose another output");
+        RunFingerprint fp = Preflight.pipeline(cfg, resume);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new IllegalArgumentException(dir + ": cannot create (" + e.getMessage() + ")");
         }
         writeConfig();
+        if (RunFingerprint.read(dir) == null) fp.write(dir);
+        this.fingerprint = fp;
         Path model = cfg.model() == null ? DataPaths.stories260K() : Path.of(cfg.model());
         stage("graph", () -> graph(model));
         stage("prune", () -> prune(model));
@@ -113,7 +122,7 @@ public final class Pipeline {
         }
         try (LoadedLm lm = traced.lm()) {
             PruneRun.Result r = PruneJob.run(traced.target(), lm.tokenizer(), s, data, dir.resolve("pruned"),
-                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2), progress);
+                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2, fingerprint), progress);
             log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
                     100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));
         } finally {
@@ -124,18 +133,11 @@ public final class Pipeline {
 
     private void recover(Path model) {
         Path specFile = cfg.recovery().spec() == null ? null : Path.of(cfg.recovery().spec());
-        RecoverySpec spec = RecoverySpec.load(specFile);
-        RecoverySpec.Pretrain p = spec.pretrain();
-        RecoverySpec.Pretrain over = new RecoverySpec.Pretrain(p.sources(), p.minTokens(),
-                cfg.recovery().rounds() == null ? p.rounds() : cfg.recovery().rounds(),
-                cfg.recovery().stepsPerRound() == null ? p.stepsPerRound() : cfg.recovery().stepsPerRound(),
-                p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
-        spec = new RecoverySpec(over, spec.instruction(), spec.lora(),
-                cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery());
+        RecoverySpec spec = cfg.recoverySpec();
         Engine.seed(cfg.seed());
         try (LoadedLm pruned = LoadedLm.open(dir.resolve("pruned"), null); LoadedLm ref = LoadedLm.open(model, null)) {
             RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"),
-                    progress);
+                    fingerprint, progress);
             log("recover: " + r.pretrain().rounds().size() + " rounds, " + r.pretrain().stopReason());
         }
         AtomicFiles.deleteTree(dir.resolve("recovered.ckpt"));
@@ -172,7 +174,7 @@ public final class Pipeline {
         }
     }
 
-    private void writeConfig() { AtomicFiles.writeString(dir.resolve("config.resolved.yaml"), ConfigYaml.write(cfg)); }
+    private void writeConfig() { AtomicFiles.writeString(dir.resolve(RESOLVED_CONFIG), ConfigYaml.write(cfg)); }
 
     private double readSeconds(Path marker) {
         try {

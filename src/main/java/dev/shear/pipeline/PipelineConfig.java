@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The `./shear run` config, bound onto the settings records. Its defaults are the bundled
@@ -22,19 +23,35 @@ import java.util.Objects;
  */
 public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
     static final String DEFAULTS = "defaults.yaml";
+    /** Keys whose null means "not set here": the model (stories260K), the spec (the built-in one), and the spec's own budget. */
+    private static final Set<String> NULLABLE = Set.of("model", "recovery.spec", "recovery.rounds", "recovery.steps_per_round",
+            "recovery.checkpoint_every");
 
     public PipelineConfig {
-        Objects.requireNonNull(prune, "prune");
-        Objects.requireNonNull(recovery, "recovery");
-        Objects.requireNonNull(evaluation, "evaluation");
+        if (prune == null) throw new IllegalArgumentException("prune is missing");
+        if (recovery == null) throw new IllegalArgumentException("recovery is missing");
+        if (evaluation == null) throw new IllegalArgumentException("evaluation is missing");
         if (output == null || output.isBlank()) throw new IllegalArgumentException("output must name a folder");
     }
 
     /** The prune stage: the pruning settings and the text LHSPG trains on. */
-    public record Prune(@JsonUnwrapped PruneSettings settings, PruneJob.DataKind data) {}
+    public record Prune(@JsonUnwrapped PruneSettings settings, PruneJob.DataKind data) {
+        public Prune {
+            Objects.requireNonNull(settings, "settings");
+            if (data == null) throw new IllegalArgumentException("data is missing, expected dynamic, mixture or tinystories");
+        }
+    }
 
     /** Overrides of the recovery spec (null: the spec's own value). */
-    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
+    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {
+        public Recovery {
+            if (rounds != null && rounds < 1) throw new IllegalArgumentException("rounds " + rounds + " must be >= 1");
+            if (stepsPerRound != null && stepsPerRound < 0) throw new IllegalArgumentException("steps_per_round " + stepsPerRound + " must be >= 0");
+            if (checkpointEvery != null && checkpointEvery < 0)
+                throw new IllegalArgumentException("checkpoint_every " + checkpointEvery + " must be >= 0");
+            if (spec != null && spec.isBlank()) throw new IllegalArgumentException("spec '' must name a file (or be null for the built-in spec)");
+        }
+    }
 
     /**
      * @param ppl       datasets for perplexity: tinystories (held-out lines), wikitext2, ptb
@@ -42,15 +59,40 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
      */
     public record Evaluation(List<String> ppl, int pplTokens, List<ZeroShotTask> zeroshotTasks, int zeroshotLimit) {
         public Evaluation {
+            if (ppl == null || ppl.stream().anyMatch(java.util.Objects::isNull)) throw new IllegalArgumentException("ppl " + ppl + " must list dataset names");
+            if (zeroshotTasks == null || zeroshotTasks.stream().anyMatch(java.util.Objects::isNull))
+                throw new IllegalArgumentException("zeroshot_tasks " + zeroshotTasks + " must list task names");
             ppl = List.copyOf(ppl);
             zeroshotTasks = List.copyOf(zeroshotTasks);
+            if (pplTokens < 1) throw new IllegalArgumentException("ppl_tokens " + pplTokens + " must be >= 1");
+            if (zeroshotLimit < 0) throw new IllegalArgumentException("zeroshot_limit " + zeroshotLimit + " must be >= 0 (0: all items)");
         }
+    }
+
+    /** The recovery spec (the built-in one without recovery.spec) with this config's budget overrides applied. */
+    public RecoverySpec recoverySpec() {
+        Path specFile = recovery.spec() == null ? null : Path.of(recovery.spec());
+        RecoverySpec spec = RecoverySpec.load(specFile);
+        RecoverySpec.Pretrain p = spec.pretrain();
+        RecoverySpec.Pretrain over = new RecoverySpec.Pretrain(p.sources(), p.minTokens(),
+                recovery.rounds() == null ? p.rounds() : recovery.rounds(),
+                recovery.stepsPerRound() == null ? p.stepsPerRound() : recovery.stepsPerRound(),
+                p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
+        return new RecoverySpec(over, spec.instruction(), spec.lora(),
+                recovery.checkpointEvery() == null ? spec.checkpointEvery() : recovery.checkpointEvery());
     }
 
     /** The pruning settings of this run; their seeds are the run's. */
     public PruneSettings pruneSettings() { return prune.settings(); }
 
     public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation); }
+
+    /** The run with another seed; the pruning run's and its adapters' seeds follow it, as they do from a config file. */
+    public PipelineConfig withSeed(long s) {
+        PruneSettings p = prune.settings();
+        p = p.withSeed(s).withTraining(p.training().withLora(p.training().lora().withSeed(s)));
+        return new PipelineConfig(model, output, s, new Prune(p, prune.data()), recovery, evaluation);
+    }
 
     /** The bundled defaults. */
     public static PipelineConfig defaults() { return ConfigYaml.bind(withSeeds(defaultsTree()), PipelineConfig.class, DEFAULTS); }
@@ -76,20 +118,24 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         ObjectNode base = defaultsTree();
         if (file != null) {
             if (!Files.exists(file)) throw new IllegalArgumentException(file + ": config file not found");
-            JsonNode user;
-            try (InputStream in = Files.newInputStream(file)) {
-                user = ConfigYaml.read(in, file.toString());
-            } catch (IOException e) {
-                throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
-            }
+            JsonNode user = ConfigYaml.read(file);
             if (user != null && !user.isNull()) {
                 if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
                 upgradeFlatPruneKeys((ObjectNode) user);
-                ConfigYaml.requireKnownKeys(user, base, "", file.toString());
+                ConfigYaml.requireKnownKeys(user, base, "", file.toString(), NULLABLE);
                 ConfigYaml.merge(base, user);
             }
         }
-        return ConfigYaml.bind(withSeeds(base), PipelineConfig.class, String.valueOf(file == null ? DEFAULTS : file));
+        String name = String.valueOf(file == null ? DEFAULTS : file);
+        PipelineConfig cfg = ConfigYaml.bind(withSeeds(base), PipelineConfig.class, name);
+        for (String ds : cfg.evaluation().ppl()) {
+            try {
+                dev.shear.eval.Datasets.text(ds);                    // a known name or a file, named with the config's file and key
+            } catch (IllegalArgumentException | dev.shear.io.ShearFormatException e) {
+                throw new IllegalArgumentException(name + ": evaluation.ppl: " + e.getMessage());
+            }
+        }
+        return cfg;
     }
 
     /** The top-level seed copied to the settings that carry one (the pruning run, its LoRA initialisation). */

@@ -26,13 +26,14 @@ public final class RecoverJob {
 
     public record Report(RecoverySettings settings, List<String> sources, DynamicRecovery.Report pretrain, InstructionTuning.Report instruction) {}
 
+    /** @param fingerprint the run the checkpoints in {@code ckptDir} belong to (null: any) */
     public static Report run(LoadedLm pruned, LoadedLm reference, RecoverySpec spec, Path specFile, long seed, Path out, Path ckptDir,
-                             Progress progress) {
+                             RunFingerprint fingerprint, Progress progress) {
         RecoverySettings s = spec.settings(seed);
         List<SourceSpec> sources = spec.sources(specFile);
         DynamicRecovery.RoundStore store = new DynamicRecovery.RoundStore() {
-            @Override public Checkpointer loop(int round) { return new FileCheckpointer(ckptDir.resolve("round-" + round), 2); }
-            @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2); }
+            @Override public Checkpointer loop(int round) { return new FileCheckpointer(ckptDir.resolve("round-" + round), 2, fingerprint); }
+            @Override public Checkpointer rounds() { return new FileCheckpointer(ckptDir.resolve("rounds"), 2, fingerprint); }
         };
         DynamicRecovery.Report pre = pretrain(pruned.model(), reference.model(), pruned.tokenizer(), sources, s, store, progress);
         InstructionTuning.Report inst = null;
@@ -40,7 +41,7 @@ public final class RecoverJob {
             var examples = AlpacaTemplate.read(RecoverySpec.resolve(specFile, spec.instruction().path()));
             try (Progress bar = progress.task("instruction", spec.instruction().steps())) {
                 inst = InstructionTuning.run(pruned.model(), pruned.tokenizer(), examples, spec.instructionSettings(seed),
-                        new FileCheckpointer(ckptDir.resolve("instruction"), 2), bar);
+                        new FileCheckpointer(ckptDir.resolve("instruction"), 2, fingerprint), bar);
             }
         }
         ModelFolder.save(new LoadedModel(pruned.model().config(), pruned.model().toHost(), null), pruned.tokenizer(), out);

@@ -1,5 +1,6 @@
 package dev.shear.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.shear.data.DataPaths;
 import dev.shear.data.SourceSpec;
 import dev.shear.lora.LoraConfig;
@@ -16,24 +17,60 @@ import java.util.List;
 
 /** The recovery spec file (YAML): sources, budgets, LoRA. Unknown keys are errors that name the key. */
 public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int checkpointEvery) {
+    public RecoverySpec {
+        if (pretrain == null) throw new IllegalArgumentException("pretrain is missing, expected a mapping with sources");
+        if (lora == null) throw new IllegalArgumentException("lora is missing, expected {targets, rank, alpha, dropout}");
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every " + checkpointEvery + " must be >= 0");
+    }
+
     public record Source(String name, String path, String unit, String field, Integer firstLine, Integer lastLine, Integer valParagraphs) {}
 
     public record Pretrain(List<Source> sources, int minTokens, int rounds, int stepsPerRound, int batch, int seqLen, double lr,
-                    int warmupSteps, double tau, double floor, double minImprovement, boolean dynamic) {}
+                    int warmupSteps, double tau, double floor, double minImprovement, boolean dynamic) {
+        public Pretrain {
+            if (sources == null || sources.isEmpty() || sources.stream().anyMatch(java.util.Objects::isNull))
+                throw new IllegalArgumentException("sources must list at least one source");
+            sources = List.copyOf(sources);
+        }
+    }
 
     public record Instruction(boolean enabled, String path, int steps, int batch, int maxLen, double lr, int warmupSteps,
                        int evalEvery, int patience, int valExamples) {}
 
     public record Lora(List<String> targets, int rank, double alpha, double dropout) {}
 
+    /**
+     * Reads and checks a spec: every value through the settings records it builds, every source
+     * through its {@link SourceSpec}; an error names the file and the key.
+     */
     public static RecoverySpec load(Path file) {
-        try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : Files.newInputStream(file)) {
-            RecoverySpec s = ConfigYaml.bind(ConfigYaml.read(in, name(file)), RecoverySpec.class, name(file));
-            if (s.pretrain() == null || s.pretrain().sources() == null || s.pretrain().sources().isEmpty())
-                throw new IllegalArgumentException(name(file) + ": pretrain.sources must list at least one source");
+        if (file != null && !Files.exists(file)) throw new IllegalArgumentException(file + ": recovery spec not found");
+        try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : null) {
+            JsonNode tree = file == null ? ConfigYaml.read(in, name(file)) : ConfigYaml.read(file);
+            if (tree == null || !tree.isObject()) throw new IllegalArgumentException(name(file) + ": expected a YAML mapping with pretrain and lora");
+            RecoverySpec s = ConfigYaml.bind(tree, RecoverySpec.class, name(file));
+            s.check(name(file), file);
             return s;
         } catch (IOException e) {
             throw new IllegalArgumentException(name(file) + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Builds what the stages will build from this spec, so a bad value fails here with the file's name and the key. */
+    void check(String file, Path specFile) {
+        checked(file, "pretrain", () -> settings(0));
+        checked(file, "lora", () -> loraConfig(0));
+        if (instruction != null) checked(file, "instruction", () -> instructionSettings(0));
+        checked(file, "pretrain.sources", () -> sources(specFile));
+    }
+
+    /** "spec.yaml: pretrain.batch 0 must be in 1..65536" when the record's message starts with its key, else "spec.yaml: pretrain: ...". */
+    private static void checked(String file, String section, Runnable build) {
+        try {
+            build.run();
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new IllegalArgumentException(file + ": " + section + (m.matches("[a-z_]+ .*") ? "." : ": ") + m);
         }
     }
 
@@ -41,10 +78,12 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
 
     public List<SourceSpec> sources(Path specFile) {
         List<SourceSpec> out = new ArrayList<>();
-        for (Source s : pretrain.sources())
+        for (Source s : pretrain.sources()) {
+            if (s.path() == null || s.path().isBlank()) throw new IllegalArgumentException("source " + s.name() + ": path is required");
             out.add(new SourceSpec(s.name(), resolve(specFile, s.path()), null, s.unit(), s.field(),
                     s.firstLine() == null ? 0 : s.firstLine(), s.lastLine() == null ? -1 : s.lastLine(),
                     s.valParagraphs() == null ? 32 : s.valParagraphs()));
+        }
         return out;
     }
 

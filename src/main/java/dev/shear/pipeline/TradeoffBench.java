@@ -157,7 +157,7 @@ public final class TradeoffBench {
         AtomicFiles.deleteTree(ckpt);
         Engine.seed(s.seed());
         try (LoadedLm p = LoadedLm.open(pruned, null); LoadedLm ref = LoadedLm.open(dense, null)) {
-            RecoverJob.run(p, ref, RecoverySpec.load(null), null, s.seed(), recovered, ckpt, progress);
+            RecoverJob.run(p, ref, RecoverySpec.load(null), null, s.seed(), recovered, ckpt, null, progress);
         }
         AtomicFiles.deleteTree(ckpt);
         return recovered;

@@ -12,9 +12,10 @@ public record KdaSettings(List<Double> ratios, double gammaU) {
     public static final KdaSettings NONE = new KdaSettings(List.of(), 0);
 
     public KdaSettings {
+        if (ratios == null || ratios.stream().anyMatch(java.util.Objects::isNull)) throw new IllegalArgumentException("ratios " + ratios + " must be a list of numbers in (0, 1)");
         ratios = List.copyOf(ratios);
-        for (double r : ratios) if (r <= 0 || r >= 1) throw new IllegalArgumentException("kda: ratio " + r + " must be in (0, 1)");
-        if (gammaU < 0 || gammaU >= 1) throw new IllegalArgumentException("kda: gamma_u " + gammaU + " must be in [0, 1)");
+        for (Double r : ratios) if (r == null || !(r > 0 && r < 1)) throw new IllegalArgumentException("ratios " + ratios + " must each be in (0, 1)");
+        if (!(gammaU >= 0 && gammaU < 1)) throw new IllegalArgumentException("gamma_u " + gammaU + " must be in [0, 1)");
     }
 
     /** True when the settings ask for the analysis at all. */

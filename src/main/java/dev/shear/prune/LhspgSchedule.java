@@ -19,11 +19,14 @@ public record LhspgSchedule(int warmup, int periods, int periodLength, int steps
     public enum LrShape { CONSTANT, COSINE }
 
     public LhspgSchedule {
-        if (warmup < 0 || periods < 1 || periodLength < 1)
-            throw new IllegalArgumentException("lhspg: warmup " + warmup + ", periods " + periods + ", period length " + periodLength + " out of range");
+        if (warmup < 0) throw new IllegalArgumentException("warmup " + warmup + " must be >= 0");
+        if (periods < 1) throw new IllegalArgumentException("periods " + periods + " must be >= 1");
+        if (periodLength < 1) throw new IllegalArgumentException("period_length " + periodLength + " must be >= 1");
+        if ((long) warmup + (long) periods * periodLength > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("warmup " + warmup + " + periods " + periods + " x period_length " + periodLength + " must be below 2^31 steps");
         if (steps != 0 && steps < warmup + periods * periodLength)
             throw new IllegalArgumentException("steps " + steps + " must cover warm-up plus periods x period length = " + (warmup + periods * periodLength));
-        if (epsilon < 0 || epsilon >= 1) throw new IllegalArgumentException("lhspg: epsilon " + epsilon + " must be in [0, 1)");
+        if (!(epsilon >= 0 && epsilon < 1)) throw new IllegalArgumentException("epsilon " + epsilon + " must be in [0, 1)");
         Objects.requireNonNull(lrShape, "lr_shape");
     }
 

@@ -26,7 +26,7 @@ public record PruneSettings(Method method, double ratio, Allocation allocation, 
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(training, "training");
         Objects.requireNonNull(kda, "kda");
-        if (ratio <= 0 || ratio >= 1) throw new IllegalArgumentException("ratio " + ratio + " must be in (0, 1)");
+        if (!(ratio > 0 && ratio < 1)) throw new IllegalArgumentException("ratio " + ratio + " must be in (0, 1)");
         if (calibBatches < 0) throw new IllegalArgumentException("calib_batches " + calibBatches + " must be >= 0");
     }
 

@@ -146,7 +146,10 @@ public final class DynamicRecovery {
     }
 
     private static int restoreRounds(CausalLm model, RoundStore store, List<RoundLog> logs) {
-        Optional<Checkpointer.State> st = store.rounds().latest();
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        model.params().forEach((k, v) -> shapes.put(k, v.shape()));
+        Optional<Checkpointer.State> st = store.rounds().latest(s -> s.meta().get("logs") == null ? "its metadata has no round logs"
+                : Checkpointer.mismatch(s, shapes));
         if (st.isEmpty()) return 0;
         try (StepScope s = Engine.openScope(model.store())) {
             for (Map.Entry<String, Tensor> e : model.params().entrySet()) {

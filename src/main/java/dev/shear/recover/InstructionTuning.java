@@ -16,6 +16,7 @@ import dev.shear.train.AdamWConfig;
 import dev.shear.train.Checkpointer;
 import dev.shear.train.LrSchedule;
 import dev.shear.train.TrainingLoop;
+import dev.shear.train.TrainingSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,19 @@ public final class InstructionTuning {
     /** The stage's knobs; the built-in recovery spec's instruction section holds their defaults. */
     public record Settings(int steps, int batch, int maxLen, double lr, int warmupSteps, int evalEvery, int patience,
                            int valExamples, LoraConfig lora, long seed) {
+        public Settings {
+            if (steps < 0) throw new IllegalArgumentException("steps " + steps + " must be >= 0");
+            if (batch < 1 || batch > TrainingSettings.MAX_BATCH) throw new IllegalArgumentException("batch " + batch + " must be in 1.." + TrainingSettings.MAX_BATCH);
+            if (maxLen < 2 || maxLen > TrainingSettings.MAX_SEQ_LEN)
+                throw new IllegalArgumentException("max_len " + maxLen + " must be in 2.." + TrainingSettings.MAX_SEQ_LEN);
+            if (!(lr > 0 && Double.isFinite(lr))) throw new IllegalArgumentException("lr " + lr + " must be a positive number");
+            if (warmupSteps < 0) throw new IllegalArgumentException("warmup_steps " + warmupSteps + " must be >= 0");
+            if (evalEvery < 1) throw new IllegalArgumentException("eval_every " + evalEvery + " must be >= 1");
+            if (patience < 0) throw new IllegalArgumentException("patience " + patience + " must be >= 0");
+            if (valExamples < 1) throw new IllegalArgumentException("val_examples " + valExamples + " must be >= 1");
+            java.util.Objects.requireNonNull(lora, "lora");
+        }
+
         /** A budget of {@code n} steps of {@code rows} examples of at most {@code len} tokens at peak rate {@code rate}. */
         public Settings withBudget(int n, int rows, int len, double rate) {
             return new Settings(n, rows, len, rate, warmupSteps, evalEvery, patience, valExamples, lora, seed);

@@ -10,9 +10,9 @@ package dev.shear.recover;
  */
 public record MixtureSettings(boolean dynamic, double tau, double floor, int minTokens) {
     public MixtureSettings {
-        if (!(tau > 0)) throw new IllegalArgumentException("mixture: tau " + tau + " must be positive");
-        if (floor < 0 || floor >= 1) throw new IllegalArgumentException("mixture: floor " + floor + " must be in [0, 1)");
-        if (minTokens < 0) throw new IllegalArgumentException("mixture: min_tokens " + minTokens + " must be >= 0");
+        if (!(tau > 0 && Double.isFinite(tau))) throw new IllegalArgumentException("tau " + tau + " must be a positive number");
+        if (!(floor >= 0 && floor < 1)) throw new IllegalArgumentException("floor " + floor + " must be in [0, 1)");
+        if (minTokens < 0) throw new IllegalArgumentException("min_tokens " + minTokens + " must be >= 0");
     }
 
     public MixtureSettings withDynamic(boolean on) { return new MixtureSettings(on, tau, floor, minTokens); }

@@ -17,8 +17,10 @@ import java.util.Objects;
 public record RecoverySettings(int rounds, int stepsPerRound, int warmupSteps, double minImprovement, MixtureSettings mixture,
                                TrainingSettings training, long seed) {
     public RecoverySettings {
-        if (rounds < 1 || stepsPerRound < 0 || warmupSteps < 0)
-            throw new IllegalArgumentException("recovery: rounds " + rounds + ", steps " + stepsPerRound + ", warm-up " + warmupSteps + " out of range");
+        if (rounds < 1) throw new IllegalArgumentException("rounds " + rounds + " must be >= 1");
+        if (stepsPerRound < 0) throw new IllegalArgumentException("steps_per_round " + stepsPerRound + " must be >= 0");
+        if (warmupSteps < 0) throw new IllegalArgumentException("warmup_steps " + warmupSteps + " must be >= 0");
+        if (Double.isNaN(minImprovement)) throw new IllegalArgumentException("min_improvement NaN must be a number (negative: never stop early)");
         Objects.requireNonNull(mixture, "mixture");
         Objects.requireNonNull(training, "training");
     }

@@ -110,6 +110,16 @@ public final class AdamW implements Optimizer, AutoCloseable {
         return out;
     }
 
+    /** The names and shapes {@link #stateToHost} gives, without copying anything. */
+    public Map<String, long[]> stateShapes() {
+        Map<String, long[]> out = new LinkedHashMap<>();
+        for (Tensor p : params) {
+            out.put(p.name() + ".exp_avg", p.shape());
+            out.put(p.name() + ".exp_avg_sq", p.shape());
+        }
+        return out;
+    }
+
     public void loadState(Map<String, HostTensor> values, long stepCount) {
         try (StepScope s = Engine.openScope(state)) {
             for (int i = 0; i < params.size(); i++) {

@@ -112,7 +112,7 @@ public final class TrainingLoop {
 
     @SuppressWarnings("unchecked")
     private static long resume(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, List<Double> losses, List<Event> events) {
-        Optional<Checkpointer.State> st = ckpt.latest();
+        Optional<Checkpointer.State> st = ckpt.latest(s -> problem(ad, opt, s));
         if (st.isEmpty()) return 0;
         restore(ad, opt, hook, st.get(), losses);
         for (Object o : (List<Object>) st.get().meta().getOrDefault("events", List.of())) {
@@ -123,10 +123,23 @@ public final class TrainingLoop {
     }
 
     private static long rollback(LoraAdapters ad, AdamW opt, StepHook hook, Checkpointer ckpt, List<Double> losses) {
-        Optional<Checkpointer.State> st = ckpt.latest();
+        Optional<Checkpointer.State> st = ckpt.latest(s -> problem(ad, opt, s));
         if (st.isEmpty()) throw new IllegalStateException("training diverged (non-finite loss) and there is no checkpoint to roll back to");
         restore(ad, opt, hook, st.get(), losses);
         return st.get().step();
+    }
+
+    /**
+     * Why a state cannot continue this loop, or null: every adapter, optimizer moment and base weight
+     * in this run's shapes, finite, and the optimizer's step count. Checked before anything is assigned.
+     */
+    private static String problem(LoraAdapters ad, AdamW opt, Checkpointer.State st) {
+        if (!(st.meta().get("optimizer_steps") instanceof Number n) || n.longValue() < 0) return "its metadata has no optimizer step count";
+        if (st.step() < 0) return "step " + st.step() + " is negative";
+        Map<String, long[]> expected = new LinkedHashMap<>(ad.shapes());
+        expected.putAll(opt.stateShapes());
+        for (Map.Entry<String, Tensor> e : ad.model().params().entrySet()) expected.put("base/" + e.getKey(), e.getValue().shape());
+        return Checkpointer.mismatch(st, expected);
     }
 
     @SuppressWarnings("unchecked")

@@ -13,10 +13,14 @@ import java.util.Objects;
  * @param lora            where the adapters go and their rank, alpha and dropout (its seed is the run's)
  */
 public record TrainingSettings(double lr, int batch, int seqLen, int checkpointEvery, LoraConfig lora) {
+    /** Far past what fits any machine, but small enough that batch x seq_len x vocab stays a long. */
+    public static final int MAX_BATCH = 1 << 16, MAX_SEQ_LEN = 1 << 20;
+
     public TrainingSettings {
-        if (!(lr > 0)) throw new IllegalArgumentException("training: lr " + lr + " must be positive");
-        if (batch < 1 || seqLen < 2) throw new IllegalArgumentException("training: batch " + batch + " and seq_len " + seqLen + " out of range");
-        if (checkpointEvery < 0) throw new IllegalArgumentException("training: checkpoint_every " + checkpointEvery + " must be >= 0");
+        if (!(lr > 0 && Double.isFinite(lr))) throw new IllegalArgumentException("lr " + lr + " must be a positive number");
+        if (batch < 1 || batch > MAX_BATCH) throw new IllegalArgumentException("batch " + batch + " must be in 1.." + MAX_BATCH);
+        if (seqLen < 2 || seqLen > MAX_SEQ_LEN) throw new IllegalArgumentException("seq_len " + seqLen + " must be in 2.." + MAX_SEQ_LEN);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every " + checkpointEvery + " must be >= 0");
         Objects.requireNonNull(lora, "lora");
     }
 

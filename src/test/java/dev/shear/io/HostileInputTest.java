@@ -24,7 +24,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  */
 class HostileInputTest {
     private static Path dir;
-    private static byte[] safetensors, llama2c, tokenizer;
+    private static byte[] safetensors, llama2c, tokenizer, checkpoint;
 
     @BeforeContainer static void valid() throws Exception {
         dir = Files.createTempDirectory("shear-hostile");
@@ -39,6 +39,11 @@ class HostileInputTest {
         for (int i = 0; i < scores.length; i++) scores[i] = -i;
         Llama2cTokenizer.of(pieces, scores, "tiny").write(dir.resolve("tok.bin"));
         tokenizer = Files.readAllBytes(dir.resolve("tok.bin"));
+        java.util.Map<String, dev.shear.engine.HostTensor> t = new java.util.LinkedHashMap<>();
+        t.put("a", dev.shear.engine.HostTensor.of(Fixtures.randomFloats(12, 1), 3, 4));
+        t.put("base/model.norm.weight", dev.shear.engine.HostTensor.of(Fixtures.randomFloats(5, 2), 5));
+        CheckpointFile.write(dir.resolve("c.ckpt"), "{\"step\": 4, \"meta\": {}}", t);
+        checkpoint = Files.readAllBytes(dir.resolve("c.ckpt"));
     }
 
     @AfterContainer static void cleanUp() { FolderSwap.deleteRecursively(dir); }
@@ -94,6 +99,22 @@ class HostileInputTest {
         Path f = write("tok.bin", apply(tokenizer, mutations));
         expectLoadOrFormatError(() -> Llama2cTokenizer.read(f, 264).encode("ab ba\u00e9\uD83D\uDE00", true, true));
         expectLoadOrFormatError(() -> Llama2cTokenizer.read(f).encode("abab", true, true));
+    }
+
+    /**
+     * The checksum detects damage, not tampering: bytes changed together with it reach the parser,
+     * which must still fail in one line before allocating what the file cannot hold.
+     */
+    @Property(tries = 200)
+    void checkpointReaderFailsOnlyWithFormatErrorsEvenWithTheChecksumFixed(@ForAll("mutations") List<Mutation> mutations) throws Exception {
+        byte[] body = apply(Arrays.copyOf(checkpoint, checkpoint.length - 32), mutations);
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+        byte[] file = Arrays.copyOf(body, body.length + 32);
+        System.arraycopy(digest, 0, file, body.length, 32);
+        Path f = write("c.ckpt", file);
+        expectLoadOrFormatError(() -> CheckpointFile.read(f));
+        Path torn = write("torn.ckpt", apply(checkpoint, mutations));
+        expectLoadOrFormatError(() -> CheckpointFile.read(torn));
     }
 
     private static void expectLoadOrFormatError(Runnable load) {

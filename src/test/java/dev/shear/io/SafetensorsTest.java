@@ -174,6 +174,35 @@ class SafetensorsTest {
         }
     }
 
+    /** The single file follows the shards' rule: a symlink out of the folder is refused, into a hub snapshot's blobs it is fine. */
+    @Test void oneSymlinkRuleForTheSingleFileAndTheShards() throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("model"));
+        Path outside = tmp.resolve("x.safetensors");
+        Safetensors.write(outside, sample(), SafetensorsDType.F32);
+        Files.createSymbolicLink(model.resolve(Safetensors.SINGLE_FILE), outside);
+        ShearFormatException e = assertThrows(ShearFormatException.class, () -> Safetensors.openFolder(model));
+        assertEquals(model.resolve(Safetensors.SINGLE_FILE) + ": resolves to " + outside.toRealPath() + ", outside the model folder, expected a file inside "
+                + model, e.getMessage());
+        Path repo = tmp.resolve("hub/models--org--m"), snapshot = Files.createDirectories(repo.resolve("snapshots/0123abcd"));
+        Path blob = Files.createDirectories(repo.resolve("blobs")).resolve("9f86d081");
+        Safetensors.write(blob, sample(), SafetensorsDType.F32);
+        Files.createSymbolicLink(snapshot.resolve(Safetensors.SINGLE_FILE), Path.of("../../blobs/9f86d081"));
+        try (SafetensorsShards s = Safetensors.openFolder(snapshot)) {
+            assertEquals(sample().keySet(), s.names());
+        }
+        Files.delete(snapshot.resolve(Safetensors.SINGLE_FILE));
+        Files.createSymbolicLink(snapshot.resolve("model-00001.safetensors"), Path.of("../../blobs/9f86d081"));
+        writeIndex(snapshot, "model-00001.safetensors");
+        try (SafetensorsShards s = Safetensors.openFolder(snapshot)) {
+            assertEquals(sample().keySet(), s.names());
+        }
+        Path fifo = snapshot.resolve("model-00002.safetensors");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        writeIndex(snapshot, "model-00002.safetensors");
+        e = assertThrows(ShearFormatException.class, () -> Safetensors.openFolder(snapshot));
+        assertTrue(e.getMessage().contains("shard model-00002.safetensors is not a regular file"), e.getMessage());
+    }
+
     @Test void indexAndShardsMustAgree() throws Exception {
         Path model = Files.createDirectories(tmp.resolve("model"));
         Safetensors.write(model.resolve("a.safetensors"), sample(), SafetensorsDType.F32);

@@ -74,7 +74,11 @@ class PipelineConfigTest {
 
     @Test void badValuesNameTheirKey(@TempDir Path tmp) throws Exception {
         Path f = tmp.resolve("c.yaml");
-        assertTrue(loadError(f, "prune: {schedule: {warmup: -1}}").startsWith(f + ": prune.schedule "));
+        assertEquals(f + ": prune.schedule.warmup -1 must be >= 0", loadError(f, "prune: {schedule: {warmup: -1}}"));
+        assertEquals(f + ": prune.ratio NaN must be in (0, 1)", loadError(f, "prune: {ratio: NaN}"));
+        assertEquals(f + ": prune.training.batch 0 must be in 1..65536", loadError(f, "prune: {training: {batch: 0}}"));
+        assertEquals(f + ": evaluation.ppl_tokens 0 must be >= 1", loadError(f, "evaluation: {ppl_tokens: 0}"));
+        assertEquals(f + ": recovery.rounds 0 must be >= 1", loadError(f, "recovery: {rounds: 0}"));
         assertTrue(loadError(f, "evaluation: {zeroshot_tasks: [boolq, chess]}").contains("evaluation.zeroshot_tasks[1] 'chess': expected boolq, piqa"));
     }
 
