@@ -2,6 +2,8 @@ package dev.shear.prune;
 
 import dev.shear.data.BatchSource;
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.StructureRef;
 import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
@@ -72,10 +74,15 @@ public final class PruneRun {
         PruningMethod method = s.method().strategy();
         KnowledgeDistribution.Result kda = kda(target, s, ctx, method);
         StructureSet set = kda == null ? target.structures() : target.structures().withUnprunable(kda.unprunableGroups());
+        set = withProtectedLayers(set, method.protectedLayers(model.config().numLayers()));
         Allocation allocation = s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null);
         if (allocation == Allocation.KDA && kda == null)
             throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
-        Budget.Plan plan = allocation == Allocation.KDA ? Budget.bySensitivity(set, s.ratio(), kda) : Budget.plan(set, s.ratio());
+        Budget.Plan plan = switch (allocation) {
+            case KDA -> Budget.bySensitivity(set, s.ratio(), kda);
+            case JOINT -> jointPlan(model, set, s, method, ctx);
+            default -> Budget.plan(set, s.ratio());
+        };
         Decision d = method.prune(target.withStructures(set), plan, s, ctx);
         CausalLm compact = Compactor.compact(model, set, d);
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
@@ -86,6 +93,28 @@ public final class PruneRun {
                 plan, before, compact.config().layers(), kda, d.periods(), trained == null ? List.of() : trained.losses(), d.trainSteps(),
                 (System.nanoTime() - t0) / 1e9, trained == null ? List.of() : trained.events(), cost, d.alignment());
         return new Outcome(compact, r);
+    }
+
+    /** The groups of the given layers made unprunable (a method's own protected layers). */
+    static StructureSet withProtectedLayers(StructureSet set, java.util.Set<Integer> layers) {
+        if (layers.isEmpty()) return set;
+        java.util.Set<Integer> groups = new java.util.HashSet<>();
+        for (int g = 0; g < set.groups().size(); g++) if (layers.contains(set.groups().get(g).layer())) groups.add(g);
+        return set.withUnprunable(groups);
+    }
+
+    /**
+     * FLAP's joint plan on the model as it is: both clusters in one ranking, with FLAP's own
+     * standardisation when the criterion is FLAP's and per-group z-scores otherwise.
+     */
+    static Budget.Plan jointPlan(CausalLm model, StructureSet set, PruneSettings s, PruningMethod method, Context ctx) {
+        Saliency saliency = method.saliency(s.seed());
+        Calibration calib = s.calibBatches() > 0 && ctx.data() != null ? PruneTraining.calibrate(model, ctx.data(), s, false) : null;
+        ScoringContext scoring = new ScoringContext(set, model, null, calib);
+        List<StructureRef> pool = new java.util.ArrayList<>();
+        for (Cluster c : Cluster.values()) pool.addAll(set.prunable(c));
+        double[] scores = saliency instanceof FlapSaliency f ? f.standardized(scoring, pool) : Selector.standardized(pool, saliency.score(scoring, pool));
+        return Budget.joint(set, s.ratio(), pool, scores);
     }
 
     /** The known result, or a fresh analysis when the settings configure one and either protection or allocation uses it. */
