@@ -64,6 +64,9 @@ final class PruneCommand implements Runnable {
     @ConfigKey("prune.training.checkpoint_every")
     @Option(names = "--checkpoint-every", description = "Steps between checkpoints; 0 writes none (default ${DEFAULT-VALUE}).") int checkpointEvery;
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+    @Option(names = "--distill", description = "Distil from the original model while pruning: alpha=A,t=T,k=K|all (defaults 0.5, 1, all), or off (default).") String distill;
+    @ConfigKey("prune.training.clip")
+    @Option(names = "--clip", description = "Global gradient-norm clipping of pruning-time LoRA; 0 disables (default ${DEFAULT-VALUE}).") double clip;
     @ConfigKey("prune.allocation")
     @Option(names = "--allocation",
             description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (kda for lorashear, uniform for the other methods); default ${DEFAULT-VALUE}.") String allocation;
@@ -86,7 +89,8 @@ final class PruneCommand implements Runnable {
                 .withSchedule(new LhspgSchedule(warmup, periods, periodLength, steps, epsilon,
                         Choices.parse("--lr-shape", LhspgSchedule.LrShape.class, lrShape)))
                 .withTraining(d.training().withLr(lr).withBatch(batch).withSeqLen(seq).withCheckpointEvery(checkpointEvery)
-                        .withLora(d.training().lora().withSeed(common.seed)))
+                        .withLora(d.training().lora().withSeed(common.seed)).withClip(clip)
+                        .withDistill(distill == null ? d.training().distill() : Choices.distill("--distill", distill)))
                 .withKda(new KdaSettings(kda, gammaU)).withSeed(common.seed);
     }
 

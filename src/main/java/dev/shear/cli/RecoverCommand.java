@@ -20,10 +20,12 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--spec", description = "Recovery spec YAML (default: the built-in spec, see README).") Path spec;
     @Option(names = "--out", required = true, description = "Output model folder; recover-report.json and plots go inside.") Path out;
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt.") boolean resume;
+    @Option(names = "--distill", description = "Distil from --reference: alpha=A,t=T,k=K|all (defaults 0.5, 1, all), or off; overrides the spec's distill.") String distill;
 
     @Override public void run() {
         common.apply();
         RecoverySpec s = RecoverySpec.load(spec);
+        if (distill != null) s = s.withDistill(Choices.distill("--distill", distill));
         Path ckpt = out.resolveSibling(out.getFileName() + ".ckpt");
         if (!resume) AtomicFiles.deleteTree(ckpt);
         try (LoadedLm pruned = LoadedLm.open(model, null, modelOptions.options()); LoadedLm ref = LoadedLm.open(reference, null, modelOptions.options())) {

@@ -131,7 +131,8 @@ public final class Pipeline {
                 cfg.recovery().stepsPerRound() == null ? p.stepsPerRound() : cfg.recovery().stepsPerRound(),
                 p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
         spec = new RecoverySpec(over, spec.instruction(), spec.lora(),
-                cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery());
+                cfg.recovery().checkpointEvery() == null ? spec.checkpointEvery() : cfg.recovery().checkpointEvery(),
+                cfg.recovery().distill() == null ? spec.distill() : cfg.recovery().distill());
         Engine.seed(cfg.seed());
         try (LoadedLm pruned = LoadedLm.open(dir.resolve("pruned"), null); LoadedLm ref = LoadedLm.open(model, null)) {
             RecoverJob.Report r = RecoverJob.run(pruned, ref, spec, specFile, cfg.seed(), dir.resolve("recovered"), dir.resolve("recovered.ckpt"),

@@ -34,7 +34,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     public record Prune(@JsonUnwrapped PruneSettings settings, PruneJob.DataKind data) {}
 
     /** Overrides of the recovery spec (null: the spec's own value). */
-    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {}
+    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery, dev.shear.train.DistillSettings distill) {}
 
     /**
      * @param ppl       datasets for perplexity: tinystories (held-out lines), wikitext2, ptb
@@ -51,6 +51,13 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     public PruneSettings pruneSettings() { return prune.settings(); }
 
     public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation); }
+
+    /** Distillation from the original model in both pruning-time training and recovery. */
+    public PipelineConfig withDistill(dev.shear.train.DistillSettings d) {
+        PruneSettings s = prune.settings();
+        return new PipelineConfig(model, output, seed, new Prune(s.withTraining(s.training().withDistill(d)), prune.data()),
+                new Recovery(recovery.spec(), recovery.rounds(), recovery.stepsPerRound(), recovery.checkpointEvery(), d), evaluation);
+    }
 
     /** The bundled defaults. */
     public static PipelineConfig defaults() { return ConfigYaml.bind(withSeeds(defaultsTree()), PipelineConfig.class, DEFAULTS); }

@@ -6,6 +6,7 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.recover.InstructionTuning;
 import dev.shear.recover.MixtureSettings;
 import dev.shear.recover.RecoverySettings;
+import dev.shear.train.DistillSettings;
 import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,8 +15,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The recovery spec file (YAML): sources, budgets, LoRA. Unknown keys are errors that name the key. */
-public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int checkpointEvery) {
+/**
+ * The recovery spec file (YAML): sources, budgets, LoRA, distillation. Unknown keys are errors that name the key.
+ *
+ * @param distill distillation from the original model during the pretraining-mixture rounds; absent: off
+ */
+public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int checkpointEvery, DistillSettings distill) {
+    /** A copy distilling with these settings. */
+    public RecoverySpec withDistill(DistillSettings v) { return new RecoverySpec(pretrain, instruction, lora, checkpointEvery, v); }
+
     public record Source(String name, String path, String unit, String field, Integer firstLine, Integer lastLine, Integer valParagraphs) {}
 
     public record Pretrain(List<Source> sources, int minTokens, int rounds, int stepsPerRound, int batch, int seqLen, double lr,
@@ -52,7 +60,8 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
         Pretrain p = pretrain;
         return new RecoverySettings(p.rounds(), p.stepsPerRound(), p.warmupSteps(), p.minImprovement(),
                 new MixtureSettings(p.dynamic(), p.tau(), p.floor(), p.minTokens()),
-                new TrainingSettings(p.lr(), p.batch(), p.seqLen(), checkpointEvery, loraConfig(seed)), seed);
+                new TrainingSettings(p.lr(), p.batch(), p.seqLen(), checkpointEvery, loraConfig(seed))
+                        .withDistill(distill == null ? DistillSettings.OFF : distill), seed);
     }
 
     public InstructionTuning.Settings instructionSettings(long seed) {

@@ -9,6 +9,8 @@ import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelCost;
 import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.Teacher;
 import dev.shear.train.TrainingLoop;
 import java.util.List;
 import java.util.Locale;
@@ -27,13 +29,20 @@ public final class PruneRun {
      * @param progress    where the training steps report
      * @param preview     sees each LHSPG period's selection removed before the period trains; null for none
      * @param knownKda    a KDA result of this model to use instead of running one; null to run it when the settings ask
+     * @param teacher     the original model's outputs for distillation; null when the settings leave it off
+     * @param sharedSchedule the learning-rate schedule pruning shares with the recovery after it; null for pruning's own
      */
     public record Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
-                          PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+                          PeriodPreview preview, KnowledgeDistribution.Result knownKda, Teacher teacher, LrSchedule sharedSchedule) {
         public Context {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(checkpoints, "checkpoints");
             Objects.requireNonNull(progress, "progress");
+        }
+
+        public Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
+                       PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+            this(data, probe, checkpoints, progress, preview, knownKda, null, null);
         }
 
         /** No checkpoints, no progress, no preview; KDA runs when the settings ask. */
@@ -41,13 +50,22 @@ public final class PruneRun {
             return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null);
         }
 
-        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda); }
+        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda, teacher, sharedSchedule); }
 
-        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda); }
+        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda, teacher, sharedSchedule); }
 
-        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda); }
+        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda, teacher, sharedSchedule); }
 
-        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k); }
+        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k, teacher, sharedSchedule); }
+
+        /** The original model's outputs, for distillation when the training settings turn it on. */
+        public Context withTeacher(Teacher t) { return new Context(data, probe, checkpoints, progress, preview, knownKda, t, sharedSchedule); }
+
+        /**
+         * One learning-rate schedule for pruning-time training and the recovery after it (step k of
+         * pruning is step k of the schedule); null gives pruning its own short schedule.
+         */
+        public Context withSharedSchedule(LrSchedule l) { return new Context(data, probe, checkpoints, progress, preview, knownKda, teacher, l); }
     }
 
     /**
@@ -124,6 +142,6 @@ public final class PruneRun {
         boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
         if (s.kda().gammaU() <= 0 && !allocates) return null;
         return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
-                KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE));
+                method.analyse(target, s.kda(), ctx, s, Progress.NONE));
     }
 }

@@ -22,6 +22,15 @@ public interface PruningMethod {
     default java.util.Set<Integer> protectedLayers(int numLayers) { return java.util.Set.of(); }
 
     /**
+     * The knowledge distribution analysis as this method prices removal: by default each group's
+     * lowest-magnitude structures masked (LoRAShear's Algorithm 3). Runs on the base model, adapters bypassed.
+     */
+    default KnowledgeDistribution.Result analyse(PruneTarget target, KdaSettings kda, PruneRun.Context context, PruneSettings settings,
+                                                 dev.shear.engine.Progress progress) {
+        return KnowledgeDistribution.analyse(target.model(), target.structures(), kda.ratios(), kda.gammaU(), context.probe(), progress);
+    }
+
+    /**
      * Chooses and zeroes the structures to remove within the plan. When it returns, the target's
      * adapters are merged or discarded, so the target's model is the one to compact.
      */
