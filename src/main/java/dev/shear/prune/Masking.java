@@ -39,6 +39,10 @@ public final class Masking {
     public static <T> T preserving(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs,
                                    java.util.function.Supplier<T> body) {
         Map<String, HostTensor> saved = snapshot(model, ad, set, refs);
+        try (StepScope s = Engine.openScope(model.store())) {     // and what compensation may rewrite: the dependent weights
+            for (StructureRef r : refs)
+                for (Cut c : set.get(r).dependent()) if (!saved.containsKey(c.param())) saved.put(c.param(), model.param(c.param()).toHost());
+        }
         try {
             return body.get();
         } finally {
