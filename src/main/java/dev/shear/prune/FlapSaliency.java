@@ -27,7 +27,8 @@ public final class FlapSaliency implements Saliency {
             int n = 0;
             for (Cut c : ctx.set().get(refs.get(i)).dependent()) {
                 if (!c.columns() || !c.param().endsWith(".weight")) continue;
-                double[] zc = z.computeIfAbsent(c.param(), p -> standardizedChannels(ctx, p));
+                boolean attention = ctx.set().groups().get(refs.get(i).group()).cluster() == dev.shear.graph.Cluster.ATTENTION;
+                double[] zc = z.computeIfAbsent(c.param(), p -> standardizedChannels(ctx, p, attention));
                 for (int j : c.indices()) { total += zc[j]; n++; }
             }
             s[i] = n == 0 ? 0 : total / n;
@@ -35,7 +36,8 @@ public final class FlapSaliency implements Saliency {
         return s;
     }
 
-    private static double[] standardizedChannels(ScoringContext ctx, String param) {
+    /** @param squared FLAP squares the attention channels' metric (not the MLP's) before standardising them */
+    private static double[] standardizedChannels(ScoringContext ctx, String param, boolean squared) {
         HostTensor w = ctx.weights().get(param);
         double[] var = ctx.calibration().inputVariance(param.substring(0, param.length() - ".weight".length()));
         int rows = (int) w.shape()[0], cols = (int) w.shape()[1];
@@ -43,7 +45,11 @@ public final class FlapSaliency implements Saliency {
         float[] d = w.data();
         for (int r = 0; r < rows; r++) for (int j = 0; j < cols; j++) m[j] += (double) d[r * cols + j] * d[r * cols + j];
         double mean = 0, sq = 0;
-        for (int j = 0; j < cols; j++) { m[j] *= var[j]; mean += m[j]; }
+        for (int j = 0; j < cols; j++) {
+            m[j] *= var[j];
+            if (squared) m[j] *= m[j];
+            mean += m[j];
+        }
         mean /= cols;
         for (int j = 0; j < cols; j++) sq += (m[j] - mean) * (m[j] - mean);
         double std = Math.sqrt(sq / Math.max(1, cols - 1)) + 1e-12;

@@ -110,14 +110,15 @@ public final class ObsSelection {
         for (int j = 0; j < in; j++) diag += c[j * in + j];
         double[] h = c.clone();
         for (int j = 0; j < in; j++) h[j * in + j] += ridge * diag / in + 1e-12;
-        double[] hinv = Dense.inverse(h, in);
         boolean[] gone = new boolean[g.structures().size()];
         String param = dependentWeight(g);
         for (int si = 0; si < gone.length; si++)
             if (already.contains(new StructureRef(group, si))) {
                 gone[si] = true;
                 for (int o = 0; o < out; o++) for (int a : columns(g.structures().get(si), param)) w[o * in + a] = 0f;
+                for (int a : columns(g.structures().get(si), param)) for (int j = 0; j < in; j++) if (j != a) h[a * in + j] = h[j * in + a] = 0;
             }
+        double[] hinv = Dense.inverse(h, in);
         List<StructureRef> removed = new ArrayList<>();
         for (int step = 0; step < k; step++) {
             int best = -1;
