@@ -201,6 +201,15 @@ class ObsSelectionReferenceTest {
         return failures;
     }
 
+    /** Asking a group for more structures than it has left (already removed ones excluded) is a clear error, not an index failure. */
+    @Test void askingForMoreThanAreLeftIsAClearError() {
+        JsonNode c = GOLDEN.get("obs").get(0);
+        int out = c.get("out").asInt(), in = c.get("in").asInt(), n = c.get("structures").size();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ObsSelection.greedy(0, group(c.get("structures")), floats(c.get("w")),
+                out, in, doubles(c.get("c")), n, 0.01, Set.of(new StructureRef(0, 2))));
+        assertTrue(e.getMessage().contains(String.valueOf(n)), e.getMessage());
+    }
+
     /** Where greedy is provably exact (one structure; a diagonal H, whose costs add up) it picks the brute-force optimum. */
     @Test void greedyEqualsBruteForceWhereItIsExact() {
         for (JsonNode c : GOLDEN.get("obs")) {
