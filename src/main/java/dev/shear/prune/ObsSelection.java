@@ -129,6 +129,7 @@ public final class ObsSelection {
                     }
                 if (cost < bestCost) { bestCost = cost; best = si; bestMinv = minv; }
             }
+            if (best < 0) throw new IllegalArgumentException("OBS selection: group " + g.id() + " has fewer than " + k + " structures left to remove");
             int[] r = columns(g.structures().get(best), param);
             int rl = r.length;
             // W ← W − W_R M⁻¹ H⁻¹_R·  (zeroes W_R, compensates the rest)
