@@ -137,6 +137,7 @@ public final class ObsSelection {
                     }
                 if (cost < bestCost) { bestCost = cost; best = si; bestMinv = minv; }
             }
+            if (best < 0) throw new IllegalArgumentException("OBS selection: group " + g.id() + " has fewer than " + k + " structures left to remove");
             int[] r = columns(g.structures().get(best), param);
             int rl = r.length;
             // W ← W − W_R M⁻¹ H⁻¹_R·  (zeroes W_R, compensates the rest)
@@ -153,7 +154,7 @@ public final class ObsSelection {
                     for (int b = 0; b < rl; b++) sum += coef[o * rl + b] * hinv[r[b] * in + j];
                     w[o * in + j] -= (float) sum;
                 }
-            for (int o = 0; o < out; o++) for (int a : r) w[o * in + a] = 0f;
+            for (int si = 0; si < gone.length; si++) if (gone[si] || si == best) for (int a : columns(g.structures().get(si), param)) for (int o = 0; o < out; o++) w[o * in + a] = 0f;
             // H⁻¹ ← H⁻¹ − H⁻¹_·R M⁻¹ H⁻¹_R·
             double[] left = new double[in * rl];
             for (int i = 0; i < in; i++)
