@@ -184,7 +184,7 @@ class JointAllocationTest {
         return var;
     }
 
-    /** FLAP's joint scores from first principles: z-scored fluctuation per layer weight, averaged over a structure's columns. */
+    /** FLAP's joint scores from first principles: fluctuation per layer weight (squared for attention), z-scored, averaged over a structure's columns. */
     private static double[] flapScores(StructureSet set, List<StructureRef> pool, Map<String, HostTensor> w, Map<String, List<double[]>> xs) {
         Map<String, double[]> z = new HashMap<>();
         double[] out = new double[pool.size()];
@@ -198,6 +198,7 @@ class JointAllocationTest {
                 int cols = t.cols();
                 double[] m = new double[cols];
                 for (int r = 0; r < t.rows(); r++) for (int j = 0; j < cols; j++) m[j] += var[j] * t.data()[r * cols + j] * t.data()[r * cols + j];
+                if (k.contains("o_proj")) for (int j = 0; j < cols; j++) m[j] *= m[j];     // FLAP squares the attention metric only
                 double mean = java.util.Arrays.stream(m).average().orElseThrow(), sq = 0;
                 for (double v : m) sq += (v - mean) * (v - mean);
                 double sd = Math.sqrt(sq / (cols - 1));
