@@ -1,7 +1,7 @@
 // Runs one GGUF file in llama.cpp (through node-llama-cpp) and prints one JSON line.
 // Usage: node llamacpp-run.mjs REQUEST.json
 // REQUEST: {"model": "x.gguf", "prompt": [ids], "generate": 40, "score": [ids], "text": "...",
-//           "bench": {"tokens": 128, "reps": 3}, "threads": 1, "contextSize": 256}
+//           "nll": [[ids], ...], "bench": {"tokens": 128, "reps": 3, "prefill": [ids]}, "threads": 1, "contextSize": 256}
 // CPU only, one thread, F32 KV cache and no flash attention, so results are reproducible and
 // comparable with Shear's fp32 forward pass (F16 caches round to about 7e-3 in probability).
 import fs from "node:fs";
@@ -26,6 +26,7 @@ try {
     if (req.text != null) out.tokenized = Array.from(model.tokenize(req.text));
     if (req.prompt != null && req.generate > 0) out.generated = await greedy(seq, req.prompt, req.generate);
     if (req.score != null) out.logprobs = await score(seq, req.score);
+    if (req.nll != null) out.nll = await nll(seq, req.nll);
     if (req.bench != null) out.bench = await bench(seq, req.prompt ?? [model.tokens.bos], req.bench);
     out.ok = true;
 } catch (e) {
@@ -54,9 +55,28 @@ async function score(seq, ids) {
     return lp;
 }
 
-/** Batch-1 decode speed: tokens/s after the first generated token, median over reps. */
-async function bench(seq, prompt, {tokens = 128, reps = 3}) {
-    const rates = [];
+/** Perplexity windows: for each id sequence, the sum of -log P(ids[i+1] | ids[0..i]) over i, and how many were scored. */
+async function nll(seq, windows) {
+    const out = [];
+    for (const ids of windows) {
+        const lp = await score(seq, ids);
+        out.push({sum: -lp.reduce((a, b) => a + b, 0), count: lp.length});
+    }
+    return out;
+}
+
+/**
+ * Batch-1 decode speed (tokens/s after the first generated token) and, with a prefill prompt, prompt
+ * processing speed (its tokens evaluated in one call on an empty sequence); medians over reps.
+ */
+async function bench(seq, prompt, {tokens = 128, reps = 3, prefill = null}) {
+    const rates = [], prefillRates = [];
+    for (let r = 0; r < reps && prefill != null; r++) {
+        await seq.clearHistory();
+        const start = process.hrtime.bigint();
+        await seq.evaluateWithoutGeneratingNewTokens(prefill);
+        prefillRates.push(prefill.length / (Number(process.hrtime.bigint() - start) / 1e9));
+    }
     for (let r = 0; r < reps; r++) {
         await seq.clearHistory();
         let n = 0, start = 0;
@@ -66,6 +86,8 @@ async function bench(seq, prompt, {tokens = 128, reps = 3}) {
         }
         rates.push((n - 1) / (Number(process.hrtime.bigint() - start) / 1e9));
     }
-    rates.sort((a, b) => a - b);
-    return {tokensPerSecond: rates[Math.floor(rates.length / 2)], all: rates, tokens};
+    const median = v => v.slice().sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    const res = {tokensPerSecond: median(rates), all: rates, tokens};
+    if (prefill != null) Object.assign(res, {prefillTokensPerSecond: median(prefillRates), prefillAll: prefillRates, prefillTokens: prefill.length});
+    return res;
 }

@@ -4,6 +4,6 @@ package dev.shear.api;
 public enum ExportFormat {
     /** A Hugging Face folder: config.json (per-layer widths when layers differ), safetensors, tokenizer. */
     HF,
-    /** A GGUF file for llama.cpp: the llama architecture when every layer has one shape, deci otherwise. */
+    /** A GGUF file (f32) for llama.cpp in the architecture `./shear export --arch auto` picks; {@link ShearModel#exportGguf} writes other types. */
     GGUF
 }

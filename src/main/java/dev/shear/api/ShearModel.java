@@ -99,15 +99,20 @@ public final class ShearModel implements AutoCloseable {
     /** A Hugging Face folder with per-layer widths where they differ, written atomically. */
     public void save(Path folder) { ModelFolder.save(host(), lm.tokenizer(), folder); }
 
-    /** Writes the model for another runtime; GGUF pads what llama.cpp needs and chooses llama or deci as `./shear export` does. */
+    /** Writes the model for another runtime; GGUF (f32) pads what llama.cpp needs and picks its architecture as `./shear export` does. */
     public void export(Path out, ExportFormat format) {
         switch (format) {
             case HF -> save(out);
-            case GGUF -> {
-                LlamaCppPlan plan = LlamaCppPlan.of(config(), LlamaCppPlan.Options.AUTO);
-                GgufExport.write(plan.apply(host()), lm.tokenizer(), plan.arch(), GgufExport.Dtype.F32, out);
-            }
+            case GGUF -> exportGguf(out, GgufExport.Dtype.F32);
         }
+    }
+
+    /**
+     * A GGUF for llama.cpp in any of its storage types, quantized ones included (llama.cpp's mixes,
+     * as `./shear export --dtype`); returns the plan, each tensor's type and the size summary.
+     */
+    public GgufExport.Written exportGguf(Path out, GgufExport.Dtype dtype) {
+        return GgufExport.forLlamaCpp(host(), lm.tokenizer(), LlamaCppPlan.Options.AUTO, dtype, out);
     }
 
     private EvalTarget target() { return new EvalTarget(lm.model(), lm.tokenizer(), lm.sha256()); }

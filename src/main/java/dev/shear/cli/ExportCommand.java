@@ -29,7 +29,9 @@ final class ExportCommand implements Runnable {
     @Option(names = "--tokenizer", description = "Tokenizer file, if not beside the model.") Path tokenizer;
     @Option(names = "--format", defaultValue = "gguf", description = "gguf (default), hf or llama2c (one shape for all layers: add --uniform).") String format;
     @Option(names = "--out", required = true, description = "Output .gguf file, folder (hf) or .bin file (llama2c).") Path out;
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 or f16 matrices (gguf and hf; norms stay f32 in gguf).") String dtype;
+    @Option(names = "--dtype", defaultValue = "f32",
+            description = "f32 or f16 matrices (gguf and hf; norms stay f32 in gguf); gguf only: q8_0, q4_0, q4_k or q4_k_m (llama.cpp's mixes, docs/llamacpp.md).")
+    String dtype;
     @Option(names = "--arch", defaultValue = "auto",
             description = "gguf: auto (the family's own: qwen2, qwen3, gemma2, gemma3, phi3; for LLaMA-like models llama when layers are uniform, else deci), or one of llama (pads to uniform layers), deci, qwen2, qwen3, gemma2, gemma3, phi3.") String arch;
     @Option(names = {"--align", "--align-mlp"}, defaultValue = "1", description = "Round every layer's MLP width to a multiple of this.")
@@ -45,11 +47,10 @@ final class ExportCommand implements Runnable {
         boolean llama2c = format.equals("llama2c");
         if (!format.equals("gguf") && !format.equals("hf") && !llama2c)
             throw new IllegalArgumentException("--format " + format + ": expected gguf, hf or llama2c");
-        SafetensorsDType type = switch (dtype) {
-            case "f32" -> SafetensorsDType.F32;
-            case "f16" -> SafetensorsDType.F16;
-            default -> throw new IllegalArgumentException("--dtype " + dtype + ": expected f32 or f16");
-        };
+        GgufExport.Dtype ggufType = GgufExport.Dtype.parse(dtype);
+        if (ggufType.quantized() && !format.equals("gguf"))
+            throw new IllegalArgumentException("--dtype " + dtype + ": quantized types are written as GGUF only (--format gguf)");
+        SafetensorsDType type = ggufType == GgufExport.Dtype.F16 ? SafetensorsDType.F16 : SafetensorsDType.F32;
         LoadedModel lm = ModelFolder.load(model);
         if (llama2c && !uniform && !lm.config().isUniform())
             throw new IllegalArgumentException("--format llama2c: " + model + " has layers of different widths; add --uniform "
@@ -70,23 +71,22 @@ final class ExportCommand implements Runnable {
                     if (type != SafetensorsDType.F32) throw new IllegalArgumentException("--dtype " + dtype + ": llama2.c checkpoints are f32");
                     Llama2cWriter.write(m.config(), m.weights(), out);
                 }
-                default -> m = gguf(m, tok, type);
+                default -> m = gguf(m, tok, ggufType);
             }
         }
         int ctx = context != null ? context : lm.config().maxSeqLen();
         int bytes = type == SafetensorsDType.F16 ? 2 : 4;
-        ModelCost.Change.of(ModelCost.of(lm.config(), ctx, bytes), ModelCost.of(m.config(), ctx, bytes)).lines().forEach(System.out::println);
+        ModelCost.Change.of(ModelCost.of(lm.config(), ctx, bytes), ModelCost.of(m.config(), ctx, bytes)).lines().stream()
+                .filter(l -> !ggufType.quantized() || !l.startsWith("weight memory"))      // the mix's own size lines say it
+                .forEach(System.out::println);
         System.out.println("wrote " + out);
     }
 
     /** Writes the GGUF and returns the model in the shape llama.cpp got. */
-    private LoadedModel gguf(LoadedModel m, Tokenizer tok, SafetensorsDType type) {
+    private LoadedModel gguf(LoadedModel m, Tokenizer tok, GgufExport.Dtype type) {
         GgufArch target = arch.equals("auto") ? null : GgufArch.parse(arch);
-        LlamaCppPlan plan = LlamaCppPlan.of(m.config(), new LlamaCppPlan.Options(target, 1));
-        LoadedModel shaped = plan.apply(m);
-        GgufExport.write(shaped, tok, plan.arch(), type == SafetensorsDType.F16 ? GgufExport.Dtype.F16 : GgufExport.Dtype.F32, out);
-        plan.report().forEach(System.out::println);
-        return shaped;
+        GgufExport.Written w = GgufExport.forLlamaCpp(m, tok, new LlamaCppPlan.Options(target, 1), type, out);
+        w.lines().forEach(System.out::println);
+        return w.model();
     }
-
 }

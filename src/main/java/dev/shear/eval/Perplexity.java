@@ -38,6 +38,17 @@ public final class Perplexity {
         return score(target, label, spec, w, spec.fromLine(), to, to - spec.fromLine(), textTokens, rows, start, progress);
     }
 
+    /**
+     * The LINES protocol's windows as plain token arrays, each scored from its second token: for a
+     * runtime outside Shear (llama.cpp) to score exactly what {@link #ofLines} scores.
+     */
+    public static List<int[]> lineWindows(dev.shear.io.Tokenizer tok, List<String> lines, int window) {
+        List<int[]> out = new ArrayList<>();
+        for (String line : lines)
+            for (TokenWindow w : Windows.nonOverlapping(tok.encode(line, true, false), window, false)) out.add(w.tokens());
+        return out;
+    }
+
     /** Stream protocols on a text: tokenized once, BOS first. */
     public static PerplexityResult ofText(EvalTarget target, String label, String text, PerplexitySpec spec, Progress progress) {
         long start = System.nanoTime();

@@ -29,17 +29,30 @@ import java.util.function.ToIntFunction;
  * exactly; llama.cpp ignores it.
  */
 public final class GgufExport {
-    /** Storage of the matrices; norms always stay F32, as llama.cpp's converters keep them. */
+    /**
+     * Storage of the matrices; norms always stay F32, as llama.cpp's converters keep them. The
+     * quantized ones are mixes decided per tensor by {@link GgufQuantMix}: q8_0, q4_0 and q4_k
+     * store nearly everything in that type, q4_k_m is llama.cpp's Q4_K_M mix.
+     */
     public enum Dtype {
-        F32(GgmlType.F32, 0), F16(GgmlType.F16, 1);
+        F32(GgmlType.F32, 0), F16(GgmlType.F16, 1), Q8_0(GgmlType.Q8_0, 7), Q4_0(GgmlType.Q4_0, 2),
+        /** llama.cpp has no pure Q4_K mix; its closest file type is Q4_K_S (14), which also raises a few early layers to Q5_K. */
+        Q4_K(GgmlType.Q4_K, 14), Q4_K_M(GgmlType.Q4_K, 15);
 
         final GgmlType type;
-        /** general.file_type: llama.cpp's LLAMA_FTYPE_ALL_F32 / MOSTLY_F16. */
+        /** general.file_type: llama.cpp's LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MOSTLY_Q8_0, ... */
         final int fileType;
 
         Dtype(GgmlType type, int fileType) {
             this.type = type;
             this.fileType = fileType;
+        }
+
+        public boolean quantized() { return type.format != null; }
+
+        public static Dtype parse(String s) {
+            for (Dtype d : values()) if (d.name().equalsIgnoreCase(s)) return d;
+            throw new IllegalArgumentException("dtype '" + s + "': expected f32, f16, q8_0, q4_0, q4_k or q4_k_m");
         }
     }
 
@@ -47,10 +60,38 @@ public final class GgufExport {
 
     private GgufExport() {}
 
-    public static void write(LoadedModel model, Tokenizer tokenizer, GgufArch arch, Dtype dtype, Path out) {
+    /**
+     * A GGUF written for llama.cpp by {@link #forLlamaCpp}.
+     *
+     * @param model the model in the shape llama.cpp got (padded where the plan widened it)
+     * @param types each tensor's storage type, in file order
+     */
+    public record Written(LlamaCppPlan plan, LoadedModel model, List<GgufQuantMix.Choice> types) {
+        public Written {
+            types = List.copyOf(types);
+        }
+
+        public GgufQuantMix.Summary summary() { return GgufQuantMix.Summary.of(types); }
+
+        /** Lines for the user: the plan (architecture, padding and its cost), then for quantized files the types, sizes and fallbacks. */
+        public List<String> lines() {
+            List<String> out = new ArrayList<>(plan.report());
+            if (types.stream().anyMatch(t -> t.type().format != null)) out.addAll(summary().lines());
+            return out;
+        }
+    }
+
+    /** Plans the shape llama.cpp runs ({@link LlamaCppPlan}: architecture and zero padding), then writes that model. */
+    public static Written forLlamaCpp(LoadedModel model, Tokenizer tokenizer, LlamaCppPlan.Options options, Dtype dtype, Path out) {
+        LlamaCppPlan plan = LlamaCppPlan.of(model.config(), options);
+        LoadedModel shaped = plan.apply(model);
+        return new Written(plan, shaped, write(shaped, tokenizer, plan.arch(), dtype, out));
+    }
+
+    /** Writes the file and returns each tensor's type decision (for the size report). */
+    public static List<GgufQuantMix.Choice> write(LoadedModel model, Tokenizer tokenizer, GgufArch arch, Dtype dtype, Path out) {
         ModelConfig c = model.config();
-        String why = unsupported(c, arch);
-        if (why != null) throw new IllegalArgumentException("gguf export (" + arch.key + "): " + why);
+        requireWritable(c, arch, dtype);
         Map<String, HostTensor> w = WeightShapes.requireExact(c, model.weights(), model.source());
         w = arch.adjacentRope ? adjacent(c, w) : w;
         if (c.features().unitOffsetNorms()) w = unitOffset(w);
@@ -59,20 +100,36 @@ public final class GgufExport {
         meta.put("general.architecture", GgufValue.string(arch.key));
         meta.put("general.name", GgufValue.string(name(model.source())));
         meta.put("general.file_type", GgufValue.u32(dtype.fileType));
+        if (dtype.quantized()) meta.put("general.quantization_version", GgufValue.u32(2));     // ggml's GGML_QNT_VERSION
         meta.putAll(hyperparameters(c, arch));
         byte[] config = JsonFiles.pretty(HfConfigJson.toJson(c.withRopeLayout(RopeLayout.HALF), "float32"));
         meta.put(CONFIG_KEY, GgufValue.string(new String(config, java.nio.charset.StandardCharsets.UTF_8)));
         meta.put(FAMILY_KEY, GgufValue.string(c.family().name()));           // config.json may name a stock class instead (Qwen2 for q/k/v biases)
         if (tokenizer != null) meta.putAll(GgufVocab.metadata(tokenizer, c.vocabSize()));
-        List<GgufWriter.Entry> tensors = new ArrayList<>();
-        for (String name : w.keySet()) {
-            if (omitted(c, name)) continue;
-            HostTensor t = w.get(name);
-            GgmlType type = t.shape().length == 2 ? dtype.type : GgmlType.F32;
-            tensors.add(new GgufWriter.Entry(GgufTensorNames.toGguf(c, name), t.shape(), type, t.data()));
-        }
-        tensors.addAll(ropeFactors(c));
+        Map<String, HostTensor> byName = ggufTensors(c, w);
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        byName.forEach((name, t) -> shapes.put(name, t.shape()));
+        List<GgufQuantMix.Choice> types = GgufQuantMix.choose(dtype, shapes, c.numLayers());
+        List<GgufWriter.Entry> tensors = types.stream()
+                .map(t -> new GgufWriter.Entry(t.tensor(), t.shape(), t.type(), byName.get(t.tensor()).data())).toList();
         GgufWriter.write(out, meta, tensors);
+        return types;
+    }
+
+    /** The tensors llama.cpp reads, by its names in file order: the model's (less those of empty branches), then rotary factors. */
+    private static Map<String, HostTensor> ggufTensors(ModelConfig c, Map<String, HostTensor> w) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (String name : w.keySet()) if (!omitted(c, name)) out.put(GgufTensorNames.toGguf(c, name), w.get(name));
+        out.putAll(ropeFactors(c));
+        return out;
+    }
+
+    /** Fails in one line when llama.cpp's {@code arch} cannot hold this model in this type. */
+    public static void requireWritable(ModelConfig c, GgufArch arch, Dtype dtype) {
+        String why = unsupported(c, arch);
+        if (why != null) throw new IllegalArgumentException("gguf export (" + arch.key + "): " + why);
+        why = GgufQuantMix.unsupported(dtype, arch, c);
+        if (why != null) throw new IllegalArgumentException("gguf export (" + arch.key + ", " + dtype.name().toLowerCase() + "): " + why);
     }
 
     /** Why llama.cpp's {@code arch} cannot hold this model as it is (one clause), or null when it can. */
@@ -186,20 +243,22 @@ public final class GgufExport {
     }
 
     /** Llama 3's frequency divisors (rope_freqs) and LongRoPE's short and long factors, as llama.cpp reads them. */
-    private static List<GgufWriter.Entry> ropeFactors(ModelConfig c) {
+    private static Map<String, HostTensor> ropeFactors(ModelConfig c) {
         RopeScaling s = c.features().ropeScaling();
-        int half = c.rotaryDim(0) / 2;
-        if (s instanceof RopeScaling.Llama3 l) return List.of(factors(GgufTensorNames.ROPE_FREQS, l.divisors(c.rotaryDim(0), c.ropeTheta())));
-        if (s instanceof RopeScaling.LongRope l)
-            return List.of(factors(GgufTensorNames.ROPE_LONG, l.longFactor().stream().mapToDouble(Double::doubleValue).toArray()),
-                    factors(GgufTensorNames.ROPE_SHORT, l.shortFactor().stream().mapToDouble(Double::doubleValue).toArray()));
-        return List.of();
+        if (s instanceof RopeScaling.Llama3 l) return Map.of(GgufTensorNames.ROPE_FREQS, factors(l.divisors(c.rotaryDim(0), c.ropeTheta())));
+        if (s instanceof RopeScaling.LongRope l) {
+            Map<String, HostTensor> m = new LinkedHashMap<>();
+            m.put(GgufTensorNames.ROPE_LONG, factors(l.longFactor().stream().mapToDouble(Double::doubleValue).toArray()));
+            m.put(GgufTensorNames.ROPE_SHORT, factors(l.shortFactor().stream().mapToDouble(Double::doubleValue).toArray()));
+            return m;
+        }
+        return Map.of();
     }
 
-    private static GgufWriter.Entry factors(String name, double[] values) {
+    private static HostTensor factors(double[] values) {
         float[] f = new float[values.length];
         for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
-        return new GgufWriter.Entry(name, new long[] {f.length}, GgmlType.F32, f);
+        return new HostTensor(new long[] {f.length}, f);
     }
 
     private static GgufValue perLayer(ModelConfig c, ToIntFunction<LayerWidths> width) {

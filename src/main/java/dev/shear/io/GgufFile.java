@@ -33,7 +33,7 @@ final class GgufFile {
 
         long numel() { return HostTensor.numel(dims); }
 
-        long bytes() { return Math.multiplyExact(numel(), type.bytes); }
+        long bytes() { return type.bytes(dims); }
 
         /** Row-major shape, outermost first, as Shear and PyTorch write it. */
         long[] shape() {
@@ -145,6 +145,8 @@ final class GgufFile {
             throw ShearFormatException.of(path, name + " has shape " + Arrays.toString(dims) + " (overflow)", "a tensor that fits in memory");
         }
         if (numel > Integer.MAX_VALUE - 8) throw ShearFormatException.of(path, name + " has " + numel + " values", "at most " + (Integer.MAX_VALUE - 8));
+        if (!type.fits(dims[0]))
+            throw ShearFormatException.of(path, name + " is " + type + " with rows of " + dims[0] + " values", "rows of whole blocks of " + type.blockSize());
         return t;
     }
 
@@ -228,40 +230,77 @@ final class GgufFile {
         return x;
     }
 
-    /** Bytes read per chunk in {@link #read}: a tensor may be larger than any Java buffer. */
+    /** Bytes read per chunk: a tensor may be larger than any Java buffer. */
     private static final int READ_CHUNK = 1 << 22;
 
-    /** Reads one tensor as fp32, shaped outermost first, a chunk at a time (tensors past 2 GiB included). */
+    /**
+     * Reads one tensor as fp32, shaped outermost first (quantized blocks dequantized as llama.cpp
+     * does), a chunk at a time (tensors past 2 GiB included).
+     */
     HostTensor read(String name) {
-        TensorInfo t = tensors.get(name);
-        if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
+        TensorInfo t = info(name);
+        GgmlType type = t.type();
         float[] data = new float[(int) t.numel()];
-        ByteBuffer bytes = ByteBuffer.allocate(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int per = READ_CHUNK / t.type().bytes;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long pos = dataStart + t.offset();
-            for (int done = 0; done < data.length; ) {
-                int count = Math.min(per, data.length - done);
-                bytes.clear().limit(count * t.type().bytes);
-                while (bytes.hasRemaining()) {
-                    if (ch.read(bytes, pos + bytes.position()) < 0) throw ShearFormatException.of(path, name + " is truncated", t.bytes() + " bytes");
-                }
-                bytes.flip();
-                decode(t.type(), bytes, data, done, count);
-                pos += (long) count * t.type().bytes;
-                done += count;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + name + " from " + path + ": " + e.getMessage(), e);
-        }
+        chunks(t, (bytes, block) -> decode(type, bytes, data, Math.multiplyExact(block, type.blockSize())));
         return new HostTensor(t.shape(), data);
     }
 
-    private static void decode(GgmlType type, ByteBuffer bytes, float[] out, int at, int count) {
+    /** One tensor's stored bytes, as they are in the file (for tensors below 2 GiB). */
+    byte[] rawBytes(String name) {
+        TensorInfo t = info(name);
+        if (t.bytes() > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(path + ": " + name + " has " + t.bytes() + " bytes, more than one array holds");
+        byte[] out = new byte[(int) t.bytes()];
+        chunks(t, (bytes, block) -> bytes.get(out, Math.multiplyExact(block, t.type().blockBytes()), bytes.remaining()));
+        return out;
+    }
+
+    private TensorInfo info(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw ShearFormatException.of(path, "no tensor " + name, "it to be present");
+        return t;
+    }
+
+    /** Receives a chunk of whole blocks and the index of its first block. */
+    private interface Chunk {
+        void accept(ByteBuffer bytes, int firstBlock);
+    }
+
+    /** Reads the tensor's bytes in chunks of whole blocks. */
+    private void chunks(TensorInfo t, Chunk sink) {
+        int blockBytes = t.type().blockBytes();
+        long blocks = t.bytes() / blockBytes;
+        int per = READ_CHUNK / blockBytes;
+        ByteBuffer bytes = ByteBuffer.allocate(per * blockBytes).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long pos = dataStart + t.offset();
+            for (long done = 0; done < blocks; ) {
+                int count = (int) Math.min(per, blocks - done);
+                bytes.clear().limit(count * blockBytes);
+                while (bytes.hasRemaining()) {
+                    if (ch.read(bytes, pos + bytes.position()) < 0) throw ShearFormatException.of(path, t.name() + " is truncated", t.bytes() + " bytes");
+                }
+                bytes.flip();
+                sink.accept(bytes, (int) done);
+                pos += (long) count * blockBytes;
+                done += count;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + t.name() + " from " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a chunk of whole blocks into {@code out} from value {@code at} on. */
+    private static void decode(GgmlType type, ByteBuffer bytes, float[] out, int at) {
+        int n = bytes.remaining() / type.blockBytes() * type.blockSize();
         switch (type) {
-            case F32 -> bytes.asFloatBuffer().get(out, at, count);
-            case F16 -> { for (int i = 0; i < count; i++) out[at + i] = HalfFloats.f16ToFloat(bytes.getShort()); }
-            case BF16 -> { for (int i = 0; i < count; i++) out[at + i] = HalfFloats.bf16ToFloat(bytes.getShort()); }
+            case F32 -> bytes.asFloatBuffer().get(out, at, n);
+            case F16 -> { for (int i = 0; i < n; i++) out[at + i] = HalfFloats.f16ToFloat(bytes.getShort()); }
+            case BF16 -> { for (int i = 0; i < n; i++) out[at + i] = HalfFloats.bf16ToFloat(bytes.getShort()); }
+            default -> {
+                BlockFormat f = type.format;
+                byte[] packed = bytes.array();
+                for (int b = 0; b < n / f.blockSize(); b++) f.dequantize(packed, b * f.blockBytes(), out, at + b * f.blockSize());
+            }
         }
     }
 }

@@ -24,10 +24,20 @@ final class GgufWriter {
             shape = shape.clone();
             if (dev.shear.engine.HostTensor.numel(shape) != data.length)
                 throw new IllegalArgumentException("gguf: " + name + " shape holds " + dev.shear.engine.HostTensor.numel(shape) + " values, data " + data.length);
-            if (type == GgmlType.BF16) throw new IllegalArgumentException("gguf: Shear writes F32 or F16, not " + type);
+            if (type == GgmlType.BF16) throw new IllegalArgumentException("gguf: Shear writes F32, F16 or quantized blocks, not " + type);
+            if (!type.fits(shape[shape.length - 1]))
+                throw new IllegalArgumentException("gguf: " + name + " has rows of " + shape[shape.length - 1] + " values, not whole " + type + " blocks");
+            if (type.format != null)
+                for (float v : data) if (!Float.isFinite(v)) throw new IllegalArgumentException("gguf: " + name + " holds " + v + ", cannot quantize it");
         }
 
-        long bytes() { return (long) data.length * type.bytes; }
+        long bytes() { return type.bytes(ggufDims()); }
+
+        long[] ggufDims() {
+            long[] d = new long[shape.length];
+            for (int i = 0; i < shape.length; i++) d[i] = shape[shape.length - 1 - i];
+            return d;
+        }
     }
 
     private GgufWriter() {}
@@ -107,9 +117,28 @@ final class GgufWriter {
 
         void tensor(Entry t) throws IOException {
             float[] d = t.data();
+            if (t.type().format != null) {
+                quantized(t.type().format, d);
+                return;
+            }
             for (float v : d) {
                 if (t.type() == GgmlType.F32) room(4).buf.putFloat(v);
                 else room(2).buf.putShort(HalfFloats.floatToF16(v));
+            }
+        }
+
+        /**
+         * Blocks are independent: a buffer's worth at a time is quantized in parallel (the K-quants'
+         * scale searches are the slow part of an export), so tensors past 2 GiB stream through.
+         */
+        private void quantized(BlockFormat f, float[] d) throws IOException {
+            int blocks = d.length / f.blockSize(), per = CHUNK / f.blockBytes();
+            byte[] packed = new byte[per * f.blockBytes()];
+            for (int first = 0; first < blocks; first += per) {
+                int from = first, n = Math.min(per, blocks - first);
+                java.util.stream.IntStream.range(0, n).parallel()
+                        .forEach(b -> f.quantize(d, (from + b) * f.blockSize(), packed, b * f.blockBytes()));
+                room(n * f.blockBytes()).buf.put(packed, 0, n * f.blockBytes());
             }
         }
 

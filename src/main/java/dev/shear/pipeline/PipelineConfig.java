@@ -62,6 +62,13 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     /** The bundled defaults. */
     public static PipelineConfig defaults() { return ConfigYaml.bind(withSeeds(defaultsTree()), PipelineConfig.class, DEFAULTS); }
 
+    /** The bundled defaults with another seed, as `./shear prune --seed` and `./shear run` with a seed key give them. */
+    public static PipelineConfig defaults(long seed) {
+        ObjectNode tree = defaultsTree();
+        tree.put("seed", seed);
+        return ConfigYaml.bind(withSeeds(tree), PipelineConfig.class, DEFAULTS);
+    }
+
     /** The bundled defaults as a tree, keyed as config files are. */
     public static ObjectNode defaultsTree() {
         try (InputStream in = PipelineConfig.class.getResourceAsStream(DEFAULTS)) {

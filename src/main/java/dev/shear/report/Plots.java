@@ -56,6 +56,48 @@ public final class Plots {
         save(chart, png);
     }
 
+    /** A labelled point of a scatter plot. */
+    public record Point(double x, double y, String label) {}
+
+    /**
+     * Points per series, each labelled, and a line through {@code front} (for example a Pareto
+     * front; empty for none), drawn first so the points stay visible.
+     */
+    public static void scatter(Path png, String title, String xLabel, String yLabel, Map<String, List<Point>> series, List<Point> front,
+                               boolean logY) {
+        XYSeriesCollection data = new XYSeriesCollection();
+        List<List<Point>> labels = new java.util.ArrayList<>();
+        if (!front.isEmpty()) {
+            XYSeries f = new XYSeries("Pareto front", false);
+            front.forEach(p -> f.add(p.x(), p.y()));
+            data.addSeries(f);
+            labels.add(List.of());
+        }
+        for (Map.Entry<String, List<Point>> e : series.entrySet()) {
+            XYSeries s = new XYSeries(e.getKey(), false);
+            e.getValue().forEach(p -> s.add(p.x(), p.y()));
+            data.addSeries(s);
+            labels.add(e.getValue());
+        }
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+        XYPlot plot = chart.getXYPlot();
+        if (logY) plot.setRangeAxis(new org.jfree.chart.axis.LogarithmicAxis(yLabel));
+        else ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+        XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(false, true);
+        int first = front.isEmpty() ? 0 : 1;
+        if (first == 1) {
+            r.setSeriesLinesVisible(0, true);
+            r.setSeriesShapesVisible(0, false);
+            r.setSeriesStroke(0, new BasicStroke(1.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f));
+            r.setSeriesPaint(0, Color.GRAY);
+        }
+        r.setDefaultItemLabelGenerator((d, s, i) -> labels.get(s).isEmpty() ? null : labels.get(s).get(i).label());
+        r.setDefaultItemLabelsVisible(true);
+        plot.setRenderer(r);
+        style(chart);
+        save(chart, png);
+    }
+
     private static void style(JFreeChart chart) {
         chart.setBackgroundPaint(Color.WHITE);
         chart.getPlot().setBackgroundPaint(new Color(250, 250, 250));

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
 @Tag("llamacpp")
 class FamiliesLlamaCppTest {
     private static final Logger log = LoggerFactory.getLogger(FamiliesLlamaCppTest.class);
-    private static final double TOL = 1e-3, GELU_TABLE_TOL = 5e-3;
+    private static final double TOL = 1e-3, GELU_TABLE_TOL = 5e-3, QUANTIZED_TOL = 0.5;
     private static final String TEXT = "the cat sat on the mat and the dog ran";
     @TempDir static Path dir;
 
@@ -69,24 +69,14 @@ class FamiliesLlamaCppTest {
         LlamaCppPlan plan = LlamaCppPlan.of(m.config(), LlamaCppPlan.Options.AUTO);
         assertEquals(arch, plan.arch().key, name + ": " + plan.report());
         Path out = dir.resolve(name + ".gguf");
-        int[] sequence, prompt;
+        int[] sequence = Families.ints(Families.golden(fixture).get("tokens")), prompt = Arrays.copyOf(sequence, 4);
         try (Tokenizer tok = ModelFolder.loadTokenizer(Families.folder(fixture), null)) {
-            GgufExport.write(plan.apply(m), tok, plan.arch(), GgufExport.Dtype.F32, out);
-            sequence = Families.ints(Families.golden(fixture).get("tokens"));
-            prompt = Arrays.copyOf(sequence, 4);
+            GgufExport.forLlamaCpp(m, tok, LlamaCppPlan.Options.AUTO, GgufExport.Dtype.F32, out);
             JsonNode r = LlamaCpp.run(Map.of("model", out.toString(), "text", TEXT, "contextSize", 32));
             assertTrue(r.path("ok").asBoolean(), name + ": llama.cpp failed: " + r.path("error").asText());
             assertArrayEquals(tok.encode(TEXT, false, false), LlamaCpp.ints(r.get("tokenized")), name + ": llama.cpp's tokenizer");
         }
-        Map<String, Object> req = new LinkedHashMap<>();
-        req.put("model", out.toString());
-        req.put("contextSize", 32);
-        req.put("prompt", prompt);
-        req.put("generate", 8);
-        req.put("score", sequence);
-        JsonNode r = LlamaCpp.run(req);
-        assertTrue(r.path("ok").asBoolean(), name + ": llama.cpp failed: " + r.path("error").asText());
-        assertEquals(arch, r.path("architecture").asText());
+        JsonNode r = score(name, out, arch, prompt, sequence);
         double diff = ShearRun.maxAbsDiff(ShearRun.logprobs(m, sequence), LlamaCpp.doubles(r.get("logprobs")));
         boolean lengthRope = m.config().features().ropeScaling().lengthDependent();
         int[] shear = ShearRun.greedy(m, prompt, 8);
@@ -96,5 +86,50 @@ class FamiliesLlamaCppTest {
         assertTrue(diff <= tol, name + ": log-probabilities differ by " + diff);
         // LongRoPE: llama.cpp picks the long factors by context size, Shear (as transformers) by the pass's length
         if (!lengthRope) assertArrayEquals(shear, LlamaCpp.ints(r.get("generated")), name + ": greedy tokens");
+    }
+
+    /**
+     * Every family's quantized files in its own architecture: the fixture widened so that every
+     * matrix takes its nominal type (hidden 256, heads of 64, MLP 512, random weights), written as
+     * q8_0 and q4_k_m. llama.cpp loads and runs each; its log-probabilities are compared with Shear's
+     * on the weights Shear reads back from the same file. llama.cpp also rounds the activations of
+     * its matrix products to 8 bits (docs/llamacpp.md), so they agree within 0.5, not 1e-3.
+     */
+    @ParameterizedTest(name = "{0} as {1}")
+    @CsvSource({"llama3, llama", "mistral, llama", "qwen2, qwen2", "qwen3, qwen3", "gemma2, gemma2", "gemma3, gemma3", "phi3, phi3"})
+    void quantizedFilesRunInLlamaCpp(String name, String arch) {
+        LoadedModel m = llamaCppReady(Families.widened(name, 13));
+        int[] sequence = Families.ints(Families.golden(name).get("tokens")), prompt = Arrays.copyOf(sequence, 4);
+        for (GgufExport.Dtype d : new GgufExport.Dtype[] {GgufExport.Dtype.Q8_0, GgufExport.Dtype.Q4_K_M}) {
+            Path out = dir.resolve(name + "-" + d + ".gguf");
+            GgufExport.Written w;
+            try (Tokenizer tok = ModelFolder.loadTokenizer(Families.folder(name), null)) {
+                w = GgufExport.forLlamaCpp(m, tok, LlamaCppPlan.Options.AUTO, d, out);
+            }
+            assertEquals(arch, w.plan().arch().key, name);
+            LoadedModel read = ModelFolder.load(out);
+            JsonNode r = score(name + " " + d, out, arch, prompt, sequence);
+            double[] shear = ShearRun.logprobs(read, sequence);
+            double diff = ShearRun.maxAbsDiff(shear, LlamaCpp.doubles(r.get("logprobs")));
+            double rounding = ShearRun.maxAbsDiff(ShearRun.logprobs(m, sequence), shear);
+            log.info("{} {} as {}: {} bits per value; max |logprob diff| {} vs Shear on the read-back weights (weight rounding itself {}), greedy {}",
+                    name, d, arch, String.format("%.2f", w.summary().bitsPerValue()), String.format("%.2e", diff), String.format("%.2e", rounding),
+                    Arrays.equals(ShearRun.greedy(read, prompt, 8), LlamaCpp.ints(r.get("generated"))) ? "identical" : "different");
+            assertTrue(diff <= QUANTIZED_TOL, name + " " + d + ": log-probabilities differ by " + diff);
+        }
+    }
+
+    /** llama.cpp's greedy tokens from the prompt and log-probabilities of the sequence. */
+    private static JsonNode score(String what, Path gguf, String arch, int[] prompt, int[] sequence) {
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("model", gguf.toString());
+        req.put("contextSize", 32);
+        req.put("prompt", prompt);
+        req.put("generate", 8);
+        req.put("score", sequence);
+        JsonNode r = LlamaCpp.run(req);
+        assertTrue(r.path("ok").asBoolean(), what + ": llama.cpp failed: " + r.path("error").asText());
+        assertEquals(arch, r.path("architecture").asText(), what);
+        return r;
     }
 }

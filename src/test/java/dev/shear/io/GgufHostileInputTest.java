@@ -149,7 +149,9 @@ class GgufHostileInputTest {
         contains(new Bytes().header(1, 0).str("t").u32(5).fail(), "5 dimensions");
         contains(new Bytes().header(1, 0).str("t").u32(1).u64(0).u32(0).u64(0).fail(), "dimension 0 is 0");
         contains(new Bytes().header(1, 0).str("t").u32(2).u64(1L << 31).u64(1L << 31).u32(0).u64(0).fail(), "dimension");
-        contains(new Bytes().header(1, 0).str("t").u32(1).u64(4).u32(2).u64(0).fail(), "ggml type 2");
+        contains(new Bytes().header(1, 0).str("t").u32(1).u64(4).u32(3).u64(0).fail(), "ggml type 3");
+        contains(new Bytes().header(1, 0).str("t").u32(1).u64(4).u32(2).u64(0).fail(), "whole blocks of 32");
+        contains(new Bytes().header(1, 0).str("t").u32(1).u64(1024).u32(12).u64(0).fail(), "truncated file");   // 4 Q4_K blocks, 576 bytes
         contains(new Bytes().header(1, 0).str("t").u32(1).u64(4).u32(0).u64(8).raw(new byte[64]).fail(), "multiple of 32");
         contains(new Bytes().header(1, 0).str("t").u32(1).u64(1000).u32(0).u64(0).raw(new byte[64]).fail(), "truncated file");
         contains(new Bytes().header(2, 0).str("a").u32(1).u64(16).u32(0).u64(0).str("b").u32(1).u64(16).u32(0).u64(32)

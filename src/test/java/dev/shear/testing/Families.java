@@ -1,12 +1,17 @@
 package dev.shear.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.StepScope;
+import dev.shear.io.HfConfigJson;
+import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
 import dev.shear.io.ModelStream;
 import dev.shear.model.CausalLm;
+import dev.shear.model.ModelConfig;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +38,36 @@ public final class Families {
         try (ModelStream s = ModelFolder.open(folder(name))) {
             return CausalLm.fromSource(s.config(), s.weights(), dtype);
         }
+    }
+
+    /**
+     * A fixture's config at widths whose matrix rows are whole 256-value blocks (hidden 256, 4 heads
+     * of 64, MLP 512, 2 of them KV heads) with random N(0, 0.1) weights, so quantized exports store
+     * every matrix in its nominal type. The query scale follows the head size as llama.cpp's Gemma
+     * graphs fix it; LongRoPE factors are stretched to the wider rotary dimension.
+     */
+    public static LoadedModel widened(String name, long seed) {
+        ObjectNode c;
+        try {
+            c = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(folder(name).resolve(HfConfigJson.FILE).toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        c.put("hidden_size", 256).put("intermediate_size", 512).put("num_attention_heads", 4).put("num_key_value_heads", 2);
+        if (c.has("head_dim")) c.put("head_dim", 64);
+        if (c.has("query_pre_attn_scalar")) c.put("query_pre_attn_scalar", 64);
+        if (c.get("rope_scaling") instanceof ObjectNode rs && rs.has("long_factor")) {
+            int half = (int) (64 * c.path("partial_rotary_factor").asDouble(1.0)) / 2;
+            for (String key : List.of("long_factor", "short_factor")) rs.set(key, stretched((ArrayNode) rs.get(key), half));
+        }
+        ModelConfig cfg = HfConfigJson.parse(c, name + " (widened)");
+        return new LoadedModel(cfg, CausalLm.randomWeights(cfg, seed, 0.1f), null);
+    }
+
+    private static ArrayNode stretched(ArrayNode a, int n) {
+        ArrayNode out = a.arrayNode();
+        for (int i = 0; i < n; i++) out.add(a.get(i * a.size() / n));
+        return out;
     }
 
     public static int[] ints(JsonNode array) { return LlamaCpp.ints(array); }

@@ -1,12 +1,10 @@
 package dev.shear.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
+import dev.shear.eval.LlamaCppRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class LlamaCpp {
     private static final Path DIR = Path.of("bench", "llamacpp").toAbsolutePath();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LlamaCpp() {}
 
@@ -28,28 +25,7 @@ public final class LlamaCpp {
     /** One run; the answer has ok, error, generated, logprobs, tokenized, bench as requested. */
     public static JsonNode run(Map<String, Object> request) {
         assumeAvailable();
-        try {
-            Path req = Files.createTempFile("llamacpp-req", ".json");
-            Files.write(req, JSON.writeValueAsBytes(request));
-            Process p = new ProcessBuilder("node", DIR.resolve("llamacpp-run.mjs").toString(), req.toString())
-                    .directory(DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("llama.cpp run timed out");
-            }
-            Files.deleteIfExists(req);
-            String text = new String(out, java.nio.charset.StandardCharsets.UTF_8).strip();
-            String last = text.substring(text.lastIndexOf('\n') + 1);
-            if (!last.startsWith("{"))                     // llama.cpp aborted (GGML_ASSERT) before the runner could answer
-                return JSON.createObjectNode().put("ok", false).put("error", "llama.cpp process died with exit code " + p.exitValue());
-            return JSON.readTree(last);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run node: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return new LlamaCppRunner(DIR).run(request);
     }
 
     public static int[] ints(JsonNode array) {
