@@ -31,6 +31,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--recovery-rounds", description = "converged: recovery rounds, each merged (default 4).") Integer rounds;
     @Option(names = "--mixture", description = "converged: recover on the four-source mixture with dynamic weights (the second table).") boolean mixture;
     @Option(names = "--no-control", description = "converged: skip the dense+LoRA control row.") boolean noControl;
+    @Option(names = "--teacher-cache", description = "converged: distil from top-k teacher logits computed once per seed into this folder instead of a teacher model in memory (needs --distill ...,k=K).") Path teacherCache;
     @Option(names = "--warmup", defaultValue = "10") int warmup;
     @Option(names = "--periods", defaultValue = "4") int periods;
     @Option(names = "--period-length", defaultValue = "20") int periodLength;
@@ -77,6 +78,6 @@ final class BenchQualityCommand implements Runnable {
         if (distill != null) p = p.withDistill(Choices.distill("--distill", distill));
         if (rounds != null) p = p.withRounds(rounds);
         new ConvergedBench(p, new QualityBench(out == null ? ConvergedBench.defaultOut(mixture) : out, pplTokens,
-                QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println)).run();
+                QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println)).withTeacherCache(teacherCache).run();
     }
 }

@@ -26,6 +26,8 @@ import dev.shear.train.DistillSettings;
 import dev.shear.train.Distillation;
 import dev.shear.train.LrSchedule;
 import dev.shear.train.ModelTeacher;
+import dev.shear.train.Teacher;
+import dev.shear.train.TeacherCache;
 import dev.shear.train.TrainLoss;
 import dev.shear.train.TrainingLoop;
 import dev.shear.train.TrainingSettings;
@@ -110,12 +112,48 @@ public final class ConvergedBench {
     private final QualityBench bench;
     private final Corpus train;
     private final List<int[]> validation;
+    private Path teacherCache;
 
     public ConvergedBench(Protocol p, QualityBench bench) {
         this.p = p;
         this.bench = bench;
         this.train = Corpus.load(DefaultData.tinyTrain(), bench.tok, 0);
         this.validation = Corpus.load(DefaultData.tinyValidation(), bench.tok, 0).train();
+    }
+
+    /**
+     * Distil from top-k teacher logits computed once per seed and kept on disk in this folder (every
+     * method and ratio of a seed reads the same steps), instead of a teacher model beside the student.
+     * Needs a top-k in the distillation settings; the rows record the teacher mass the k tokens keep.
+     */
+    public ConvergedBench withTeacherCache(Path dir) {
+        if (dir != null && p.distill().enabled() && p.distill().topK() == null)
+            throw new IllegalArgumentException("--teacher-cache needs a top-k: --distill ...,k=K");
+        this.teacherCache = dir;
+        return this;
+    }
+
+    /** The teacher of this seed: the dense model in memory, or its cached top-k logits. */
+    private Teacher teacher(CausalLm dense, long seed) {
+        if (!p.distill().enabled()) return null;
+        if (teacherCache == null) return new ModelTeacher(dense, p.distill().topK());
+        Path file = teacherCache.resolve("seed-" + seed + "-k" + p.distill().topK() + "-steps" + p.steps() + ".shkd");
+        return java.nio.file.Files.exists(file) ? TeacherCache.open(file)
+                : TeacherCache.write(file, dense, data(seed), 0, p.steps(), p.distill().topK(), step -> { });
+    }
+
+    /** The teacher seen from a run whose step 0 is step {@code at} of the shared stream. */
+    private static Teacher shifted(Teacher t, long at) {
+        return t == null || at == 0 ? t : (s, step, m, mb) -> t.targets(s, step + at, m, mb);
+    }
+
+    private static void close(Teacher t) {
+        if (t instanceof TeacherCache c) c.close();
+    }
+
+    private Map<String, Object> teacherFields(Teacher t) {
+        return t instanceof TeacherCache c ? QualityBench.key("teacher", "cache", "teacher_topk_mass", c.topKMass())
+                : QualityBench.key("teacher", t == null ? "none" : "memory");
     }
 
     public void run() {
@@ -137,14 +175,21 @@ public final class ConvergedBench {
         Map<String, Object> key = key("dense+lora", 0.0, seed);
         if (bench.done(key)) return;
         long t0 = System.nanoTime();
-        try (CausalLm dense = bench.fresh(); CausalLm teacher = bench.fresh()) {
-            recover(dense, teacher, seed, 0);
-            bench.save(bench.measure(key, dense, QualityBench.key("recover_seconds", (System.nanoTime() - t0) / 1e9)));
+        try (CausalLm dense = bench.fresh(); CausalLm original = bench.fresh()) {
+            Teacher teacher = teacher(original, seed);
+            try {
+                recover(dense, teacher, seed, 0);
+                Map<String, Object> extra = QualityBench.key("recover_seconds", (System.nanoTime() - t0) / 1e9);
+                extra.putAll(teacherFields(teacher));
+                bench.save(bench.measure(key, dense, extra));
+            } finally {
+                close(teacher);
+            }
         }
     }
 
     /** The settings a method runs with here: its own allocation; KDA only for the methods whose own allocation reads it. */
-    PruneSettings settings(Method m, double ratio, long seed) {
+    static PruneSettings settings(Protocol p, Method m, double ratio, long seed) {
         boolean usesKda = m.strategy().autoAllocation(true) == Allocation.KDA;
         PruneSettings d = PipelineConfig.defaults().prune().settings();
         return d.withMethod(m).withRatio(ratio).withAllocation(Allocation.AUTO).withAlign(WidthAlignment.NONE)
@@ -156,27 +201,37 @@ public final class ConvergedBench {
         String name = p.label() != null ? p.label() : m.cliName();
         Map<String, Object> key = key(name, ratio, seed);
         if (bench.done(key)) return;
-        PruneSettings s = settings(m, ratio, seed);
+        PruneSettings s = settings(p, m, ratio, seed);
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, validation, 512, 16);
-        try (CausalLm model = bench.fresh(); CausalLm teacher = bench.fresh()) {
-            long t0 = System.nanoTime();
-            PruneTarget target = PruneTarget.trace(model, s.training().lora());
-            PruneRun.Context ctx = PruneRun.Context.of(data(seed), probe).withSharedSchedule(p.schedule())
-                    .withTeacher(p.distill().enabled() ? new ModelTeacher(teacher, p.distill().topK()) : null);
-            PruneRun.Outcome o = PruneRun.run(target, s, ctx);
-            double pruneSeconds = (System.nanoTime() - t0) / 1e9;
-            try (CausalLm c = o.compact()) {
-                int used = o.result().trainSteps();
-                long t1 = System.nanoTime();
-                recover(c, teacher, seed, used);
-                Map<String, Object> extra = QualityBench.key("prune_steps", used, "allocation", o.result().allocation(),
-                        "kda", s.kda().ratios(), "gamma_u", s.kda().gammaU(),
-                        "lhspg", m.progressive() ? List.of(p.lhspg().warmup(), p.lhspg().periods(), p.lhspg().periodLength()) : List.of(),
-                        "recovery_rounds", p.rounds(), "prune_seconds", pruneSeconds, "recover_seconds", (System.nanoTime() - t1) / 1e9,
-                        "kv_heads", c.config().layers().stream().map(LayerWidths::numKvHeads).toList(),
-                        "mlp", c.config().layers().stream().map(LayerWidths::intermediateSize).toList());
-                bench.save(bench.measure(key, c, extra));
+        try (CausalLm model = bench.fresh(); CausalLm original = bench.fresh()) {
+            Teacher teacher = teacher(original, seed);
+            try {
+                cell(m, s, seed, key, model, probe, teacher);
+            } finally {
+                close(teacher);
             }
+        }
+    }
+
+    private void cell(Method m, PruneSettings s, long seed, Map<String, Object> key, CausalLm model, KnowledgeDistribution.Probe probe,
+                      Teacher teacher) {
+        long t0 = System.nanoTime();
+        PruneTarget target = PruneTarget.trace(model, s.training().lora());
+        PruneRun.Context ctx = PruneRun.Context.of(data(seed), probe).withSharedSchedule(p.schedule()).withTeacher(teacher);
+        PruneRun.Outcome o = PruneRun.run(target, s, ctx);
+        double pruneSeconds = (System.nanoTime() - t0) / 1e9;
+        try (CausalLm c = o.compact()) {
+            int used = o.result().trainSteps();
+            long t1 = System.nanoTime();
+            recover(c, teacher, seed, used);
+            Map<String, Object> extra = QualityBench.key("prune_steps", used, "allocation", o.result().allocation(),
+                    "kda", s.kda().ratios(), "gamma_u", s.kda().gammaU(),
+                    "lhspg", m.progressive() ? List.of(p.lhspg().warmup(), p.lhspg().periods(), p.lhspg().periodLength()) : List.of(),
+                    "recovery_rounds", p.rounds(), "prune_seconds", pruneSeconds, "recover_seconds", (System.nanoTime() - t1) / 1e9,
+                    "kv_heads", c.config().layers().stream().map(LayerWidths::numKvHeads).toList(),
+                    "mlp", c.config().layers().stream().map(LayerWidths::intermediateSize).toList());
+            extra.putAll(teacherFields(teacher));
+            bench.save(bench.measure(key, c, extra));
         }
     }
 
@@ -184,21 +239,21 @@ public final class ConvergedBench {
      * The steps after {@code used} of the shared schedule and data stream, in rounds of fresh LoRA each
      * merged at its end; or, for the mixture table, dynamic recovery on the four sources in as many rounds.
      */
-    private void recover(CausalLm model, CausalLm teacher, long seed, int used) {
+    private void recover(CausalLm model, Teacher teacher, long seed, int used) {
         int n = p.steps() - used;
         TrainingSettings t = p.training(seed);
-        TrainLoss loss = Distillation.loss(p.distill(), p.distill().enabled() ? new ModelTeacher(teacher, p.distill().topK()) : null);
         if (p.mixture()) {
+            if (teacher instanceof TeacherCache) throw new IllegalArgumentException("--teacher-cache follows TinyStories' step stream; the mixture table needs the teacher in memory");
             RecoverySettings rs = QualityBench.recovery(p.rounds(), Math.max(1, n / p.rounds()), p.batch(), p.seq(), p.lr(), seed, true)
                     .withTraining(t).withWarmupSteps(p.lrWarmup());
-            DynamicRecovery.run(model, bench.recoverySources, bench.referencePpl, rs, DynamicRecovery.RoundStore.NONE, Progress.NONE,
-                    p.distill().enabled() ? new ModelTeacher(teacher, p.distill().topK()) : null);
+            DynamicRecovery.run(model, bench.recoverySources, bench.referencePpl, rs, DynamicRecovery.RoundStore.NONE, Progress.NONE, teacher);
             return;
         }
         BatchSource all = data(seed);
         int done = 0;
         for (int r = 0; r < p.rounds() && done < n; r++) {
             int len = (int) ((long) (r + 1) * n / p.rounds() - (long) r * n / p.rounds()), at = used + done;
+            TrainLoss loss = Distillation.loss(p.distill(), shifted(teacher, at));
             LoraAdapters ad = LoraAdapters.insert(model, t.lora().withSeed(seed + 1000 + r));
             try (AdamW opt = new AdamW(ad.trainable(), t.adamw(), ad.store())) {
                 TrainingLoop.Settings ts = new TrainingLoop.Settings(len, p.schedule().after(at), 0, seed + 1000 + r, 3, loss);
