@@ -1,5 +1,6 @@
 package dev.shear.cli;
 
+import dev.shear.pipeline.ConvergedBench;
 import dev.shear.pipeline.PruneJob;
 import dev.shear.pipeline.QualityBench;
 import dev.shear.pipeline.QualityTable;
@@ -13,16 +14,24 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The quality table: every method at each ratio and seed, without recovery, with recovery at equal
- * total LoRA steps (a) and at equal post-pruning recovery (b). One JSON line per row, appended as it
+ * The quality tables. The converged protocol (the default): every method pruned and recovered within one
+ * LoRA budget, with the dense+LoRA control. The short protocol: every method without recovery, with
+ * recovery at equal total LoRA steps (a) and at equal post-pruning recovery (b). One JSON line per row, appended as it
  * finishes; rows already in the file are skipped, so the run resumes.
  */
 @Command(name = "quality", description = "Prune with every method, recover, evaluate; append rows to a JSONL file.", mixinStandardHelpOptions = true)
 final class BenchQualityCommand implements Runnable {
     @Mixin CommonOptions common;
-    @Option(names = "--methods", split = ",", defaultValue = "lorashear-activation,lorashear-accumulated,lorashear-paper,reference,lorashear-oneshot,llm-pruner,wanda-sp,flap,magnitude,random") List<String> methods;
+    @Option(names = "--protocol", defaultValue = "converged", description = "converged (1100 LoRA steps in all, peers with their own allocation, distillation for all; docs/results.md) or short (170 steps, the short-budget study) (default ${DEFAULT-VALUE}).") String protocolName;
+    @Option(names = "--methods", split = ",", description = "Methods (default: converged lorashear,wanda-sp,flap,llm-pruner,magnitude,random; short " + SHORT_METHODS + ").") List<String> methods;
     @Option(names = "--ratios", split = ",", defaultValue = "0.2,0.5") List<Double> ratios;
-    @Option(names = "--seeds", split = ",", defaultValue = "0") List<Long> seeds;
+    @Option(names = "--seeds", split = ",", description = "Seeds (default: converged 0,1; short 0).") List<Long> seeds;
+    @Option(names = "--steps", description = "converged: LoRA steps in all, pruning-time steps included (default 1100).") Integer steps;
+    @Option(names = "--distill", description = "converged: distillation for every method, alpha=A,t=T,k=K|all or off (default alpha=0.5,t=1,k=all).") String distill;
+    @Option(names = "--recovery-rounds", description = "converged: recovery rounds, each merged (default 4).") Integer rounds;
+    @Option(names = "--mixture", description = "converged: recover on the four-source mixture with dynamic weights (the second table).") boolean mixture;
+    @Option(names = "--no-control", description = "converged: skip the dense+LoRA control row.") boolean noControl;
+    @Option(names = "--teacher-cache", description = "converged: distil from top-k teacher logits computed once per seed into this folder instead of a teacher model in memory (needs --distill ...,k=K).") Path teacherCache;
     @Option(names = "--warmup", defaultValue = "10") int warmup;
     @Option(names = "--periods", defaultValue = "4") int periods;
     @Option(names = "--period-length", defaultValue = "20") int periodLength;
@@ -38,15 +47,37 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--allocation", defaultValue = "uniform", description = "uniform or kda (per-group counts from the shared KDA result's curves).") String allocation;
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
-    @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
+    @Option(names = "--out", description = "Rows file (default: docs/results/quality-converged.jsonl, -converged-mixture.jsonl or quality.jsonl for short).") Path out;
+
+    private static final String SHORT_METHODS = "lorashear-activation,lorashear-accumulated,lorashear-paper,reference,lorashear-oneshot,llm-pruner,wanda-sp,flap,magnitude,random";
 
     @Override public void run() {
         common.apply();
+        if (protocolName.equals("converged")) {
+            converged();
+            return;
+        }
+        if (!protocolName.equals("short")) throw new IllegalArgumentException("--protocol '" + protocolName + "': expected converged or short");
+        if (methods == null) methods = List.of(SHORT_METHODS.split(","));
+        if (seeds == null) seeds = List.of(0L);
+        if (out == null) out = Path.of("docs/results/quality.jsonl");
         LhspgSchedule schedule = LhspgSchedule.of(warmup, periods, periodLength).withSteps(pruneRunSteps == null ? 0 : pruneRunSteps)
                 .withLrShape(Choices.parse("--prune-lr-shape", LhspgSchedule.LrShape.class, pruneLrShape));
         QualityTable.Protocol protocol = new QualityTable.Protocol(methods.stream().map(Method::parse).toList(), ratios, seeds, schedule,
                 recoverySteps, pruneLr == null ? lr : pruneLr, lr, batch, seq, Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData),
                 Choices.parse("--allocation", Allocation.class, allocation), budgets, label);
         new QualityTable(protocol, new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println)).run();
+    }
+
+    private void converged() {
+        List<Method> ms = (methods == null ? List.of("lorashear", "wanda-sp", "flap", "llm-pruner", "magnitude", "random") : methods)
+                .stream().map(Method::parse).toList();
+        ConvergedBench.Protocol p = ConvergedBench.Protocol.converged(ms, ratios, seeds == null ? List.of(0L, 1L) : seeds)
+                .withMixture(mixture).withControl(!noControl).withLabel(label);
+        if (steps != null) p = p.withSteps(steps);
+        if (distill != null) p = p.withDistill(Choices.distill("--distill", distill));
+        if (rounds != null) p = p.withRounds(rounds);
+        new ConvergedBench(p, new QualityBench(out == null ? ConvergedBench.defaultOut(mixture) : out, pplTokens,
+                QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println)).withTeacherCache(teacherCache).run();
     }
 }

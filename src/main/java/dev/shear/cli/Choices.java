@@ -26,4 +26,13 @@ final class Choices {
             throw new IllegalArgumentException(option + " " + e.getMessage());
         }
     }
+
+    /** A distillation spec; the error names the option. */
+    static dev.shear.train.DistillSettings distill(String option, String value) {
+        try {
+            return dev.shear.train.DistillSettings.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + e.getMessage());
+        }
+    }
 }

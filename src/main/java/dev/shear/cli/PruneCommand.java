@@ -68,6 +68,9 @@ final class PruneCommand implements Runnable {
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt (refused when the settings or inputs changed).") boolean resume;
     @Option(names = "--force", description = "Replace a model already at --out (written beside it, then swapped in) and discard the checkpoints of an unfinished run in OUT.ckpt.")
     boolean force;
+    @Option(names = "--distill", description = "Distil from the original model while pruning: alpha=A,t=T,k=K|all (defaults 0.5, 1, all), or off (default).") String distill;
+    @ConfigKey("prune.training.clip")
+    @Option(names = "--clip", description = "Global gradient-norm clipping of pruning-time LoRA; 0 disables (default ${DEFAULT-VALUE}).") double clip;
     @ConfigKey("prune.allocation")
     @Option(names = "--allocation",
             description = "How the target is spread over the layers: uniform (one ratio for every prunable group), kda (per-layer counts within each cluster from the KDA curves: the layers whose removal costs least give up most) or auto (kda for lorashear, uniform for the other methods); default ${DEFAULT-VALUE}.") String allocation;
@@ -90,7 +93,8 @@ final class PruneCommand implements Runnable {
                 .withSchedule(new LhspgSchedule(warmup, periods, periodLength, steps, epsilon,
                         Choices.parse("--lr-shape", LhspgSchedule.LrShape.class, lrShape)))
                 .withTraining(d.training().withLr(lr).withBatch(batch).withSeqLen(seq).withCheckpointEvery(checkpointEvery)
-                        .withLora(d.training().lora().withSeed(common.seed)))
+                        .withLora(d.training().lora().withSeed(common.seed)).withClip(clip)
+                        .withDistill(distill == null ? d.training().distill() : Choices.distill("--distill", distill)))
                 .withKda(new KdaSettings(kda, gammaU)).withSeed(common.seed);
     }
 

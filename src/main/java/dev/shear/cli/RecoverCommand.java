@@ -24,10 +24,12 @@ final class RecoverCommand implements Runnable {
     @Option(names = "--resume", description = "Continue from the checkpoints in OUT.ckpt (refused when the spec or inputs changed).") boolean resume;
     @Option(names = "--force", description = "Replace a model already at --out (written beside it, then swapped in) and discard the checkpoints of an unfinished run in OUT.ckpt.")
     boolean force;
+    @Option(names = "--distill", description = "Distil from --reference: alpha=A,t=T,k=K|all (defaults 0.5, 1, all), or off; overrides the spec's distill.") String distill;
 
     @Override public void run() {
         common.apply();
         RecoverySpec s = RecoverySpec.load(spec);
+        if (distill != null) s = s.withDistill(Choices.distill("--distill", distill));
         RunFingerprint fp = Preflight.recover(new Preflight.RecoverRequest(model, reference, s, spec, common.seed, modelOptions.options(), out, resume, force));
         Path ckpt = Preflight.checkpointDir(out);
         if (!resume) AtomicFiles.deleteTree(ckpt);                  // absent, empty, or this command's own with --force: Preflight refused the rest

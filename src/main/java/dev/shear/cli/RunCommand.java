@@ -15,6 +15,7 @@ final class RunCommand implements Runnable {
     @Mixin CommonOptions common;
     @Option(names = "--config", description = "Pipeline YAML (missing keys take the documented defaults).") Path config;
     @Option(names = "--out", description = "Overrides the config's output folder.") String out;
+    @Option(names = "--distill", description = "Distil from the original model while pruning and recovering: alpha=A,t=T,k=K|all, or off; overrides the config.") String distill;
     @Option(names = "--resume", description = "Continue a run that stopped: finished stages are skipped, long ones resume from checkpoints.") boolean resume;
 
     @Spec CommandSpec spec;
@@ -23,6 +24,7 @@ final class RunCommand implements Runnable {
         PipelineConfig cfg = PipelineConfig.load(config);
         if (out != null) cfg = cfg.withOutput(out);
         if (spec.commandLine().getParseResult().hasMatchedOption("--seed")) cfg = cfg.withSeed(common.seed);     // the command line wins over the config
+        if (distill != null) cfg = cfg.withDistill(Choices.distill("--distill", distill));
         common.seed = cfg.seed();
         common.apply();
         Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);

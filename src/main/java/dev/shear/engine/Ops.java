@@ -179,6 +179,36 @@ public final class Ops {
         }, logits);
     }
 
+    /**
+     * Knowledge distillation from a teacher's top-k logits: per token, the teacher's distribution
+     * over its k highest tokens at temperature T (renormalised over those k), against the student's
+     * full-vocabulary distribution at T read at the same tokens:
+     * Σ_i p_i (ln p_i − ln q_{idx_i}), weighted mean over tokens, times T² (so the gradient's scale
+     * does not shrink as T grows, as Hinton et al.). With k equal to the vocabulary this is the full KL.
+     *
+     * @param teacherValues  (B, T, k) teacher logits, no gradient
+     * @param teacherIndices (B, T, k) int64 vocabulary ids of those logits
+     * @param weights        (B, T) 0/1 per target token
+     */
+    public static Tensor distillation(Tensor studentLogits, Tensor teacherValues, Tensor teacherIndices, double temperature, Tensor weights) {
+        return compound("distillation", Map.of("temperature", temperature), () -> {
+            Tensor logP = teacherValues.mul(1.0 / temperature).logSoftmax(-1);              // (B, T, k)
+            Tensor logQ = studentLogits.mul(1.0 / temperature).logSoftmax(-1).gather(teacherIndices, 2);   // (B, T, k)
+            Tensor kl = logP.exp().mul(logP.sub(logQ)).sum(-1, false);                      // (B, T)
+            return kl.mul(weights).sum().div(weights.sum().maximum(1.0)).mul(temperature * temperature);
+        }, studentLogits, teacherValues, teacherIndices);
+    }
+
+    /** {@link #distillation} against the teacher's whole distribution, without top-k selection. */
+    public static Tensor distillationFull(Tensor studentLogits, Tensor teacherLogits, double temperature, Tensor weights) {
+        return compound("distillation", Map.of("temperature", temperature), () -> {
+            Tensor logP = teacherLogits.mul(1.0 / temperature).logSoftmax(-1);              // (B, T, V)
+            Tensor logQ = studentLogits.mul(1.0 / temperature).logSoftmax(-1);              // (B, T, V)
+            Tensor kl = logP.exp().mul(logP.sub(logQ)).sum(-1, false);                      // (B, T)
+            return kl.mul(weights).sum().div(weights.sum().maximum(1.0)).mul(temperature * temperature);
+        }, studentLogits, teacherLogits);
+    }
+
     /** Per-token negative log-likelihood (B, T). */
     public static Tensor tokenNll(Tensor logits, Tensor targets) {
         long b = targets.dim(0), t = targets.dim(1);

@@ -228,6 +228,12 @@ public final class Tensor {
     }
     public Tensor argmax(int axis) { return op("argmax", nd.argMax(axis)); }
 
+    /** The k largest entries along the last axis, largest first: {values, int64 indices}, each (..., k). */
+    public Tensor[] topK(int k) {
+        NDList r = nd.topK(k, -1, true, true);
+        return new Tensor[] {op("topk", r.get(0), Map.of("k", k)), wrap(r.get(1))};
+    }
+
     // ---- layout ---------------------------------------------------------------------------------------
 
     public Tensor reshape(long... shape) { return op("reshape", nd.reshape(new Shape(shape)), Map.of("shape", shape.clone())); }

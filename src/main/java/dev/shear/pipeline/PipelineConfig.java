@@ -43,7 +43,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     }
 
     /** Overrides of the recovery spec (null: the spec's own value). */
-    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery) {
+    public record Recovery(String spec, Integer rounds, Integer stepsPerRound, Integer checkpointEvery, dev.shear.train.DistillSettings distill) {
         public Recovery {
             if (rounds != null && rounds < 1) throw new IllegalArgumentException("rounds " + rounds + " must be >= 1");
             if (stepsPerRound != null && stepsPerRound < 0) throw new IllegalArgumentException("steps_per_round " + stepsPerRound + " must be >= 0");
@@ -79,7 +79,8 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
                 recovery.stepsPerRound() == null ? p.stepsPerRound() : recovery.stepsPerRound(),
                 p.batch(), p.seqLen(), p.lr(), p.warmupSteps(), p.tau(), p.floor(), p.minImprovement(), p.dynamic());
         return new RecoverySpec(over, spec.instruction(), spec.lora(),
-                recovery.checkpointEvery() == null ? spec.checkpointEvery() : recovery.checkpointEvery());
+                recovery.checkpointEvery() == null ? spec.checkpointEvery() : recovery.checkpointEvery(),
+                recovery.distill() == null ? spec.distill() : recovery.distill());
     }
 
     /** The pruning settings of this run; their seeds are the run's. */
@@ -92,6 +93,13 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         PruneSettings p = prune.settings();
         p = p.withSeed(s).withTraining(p.training().withLora(p.training().lora().withSeed(s)));
         return new PipelineConfig(model, output, s, new Prune(p, prune.data()), recovery, evaluation);
+    }
+
+    /** Distillation from the original model in both pruning-time training and recovery. */
+    public PipelineConfig withDistill(dev.shear.train.DistillSettings d) {
+        PruneSettings s = prune.settings();
+        return new PipelineConfig(model, output, seed, new Prune(s.withTraining(s.training().withDistill(d)), prune.data()),
+                new Recovery(recovery.spec(), recovery.rounds(), recovery.stepsPerRound(), recovery.checkpointEvery(), d), evaluation);
     }
 
     /** The bundled defaults. */

@@ -11,6 +11,7 @@ import dev.shear.io.ShearJson;
 import dev.shear.io.Tokenizer;
 import dev.shear.model.CausalLm;
 import dev.shear.prune.PruneRun;
+import dev.shear.train.ModelTeacher;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.PruneTarget;
 import dev.shear.recover.DynamicMixture;
@@ -85,11 +86,16 @@ public final class PruneJob {
         int ctxLen = model.config().maxSeqLen();
         PruneRun.Outcome o;
         long total = s.method().progressive() ? s.schedule().trainSteps() : 1;
+        // distillation's teacher: the original weights, copied before pruning changes them in place
+        CausalLm teacher = s.training().distill().enabled() ? CausalLm.fromWeights(model.config(), model.toHost(), model.dtype()) : null;
         try (Progress bar = progress.task("prune " + s.method().cliName(), total)) {
             PruneRun.Context ctx = PruneRun.Context.of(batches, m -> Validation.ppl(m, val, ctxLen, 16))
-                    .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic));
+                    .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic))
+                    .withTeacher(teacher == null ? null : new ModelTeacher(teacher, s.training().distill().topK()));
             o = PruneRun.run(target, s, ctx);
             bar.step(total, total);
+        } finally {
+            if (teacher != null) teacher.close();
         }
         return o;
     }

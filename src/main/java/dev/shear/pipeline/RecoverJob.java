@@ -17,6 +17,8 @@ import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import dev.shear.train.DistillSettings;
+import dev.shear.train.ModelTeacher;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +63,8 @@ public final class RecoverJob {
         for (SourceSpec src : specs) sources.add(Corpus.load(src, tok, s.mixture().minTokens()));
         Map<String, Double> ref = DynamicRecovery.measure(reference, sources, s.training());
         try (Progress bar = progress.task("recover", (long) s.rounds() * s.stepsPerRound())) {
-            return DynamicRecovery.run(pruned, sources, ref, s, store, bar);
+            DistillSettings kd = s.training().distill();
+            return DynamicRecovery.run(pruned, sources, ref, s, store, bar, kd.enabled() ? new ModelTeacher(reference, kd.topK()) : null);
         }
     }
 

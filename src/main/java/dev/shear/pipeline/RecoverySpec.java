@@ -7,6 +7,7 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.recover.InstructionTuning;
 import dev.shear.recover.MixtureSettings;
 import dev.shear.recover.RecoverySettings;
+import dev.shear.train.DistillSettings;
 import dev.shear.train.TrainingSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,13 +16,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The recovery spec file (YAML): sources, budgets, LoRA. Unknown keys are errors that name the key. */
-public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int checkpointEvery) {
+/**
+ * The recovery spec file (YAML): sources, budgets, LoRA, distillation. Unknown keys are errors that name the key.
+ *
+ * @param distill distillation from the original model during the pretraining-mixture rounds; absent: off
+ */
+public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora, int checkpointEvery, DistillSettings distill) {
     public RecoverySpec {
         if (pretrain == null) throw new IllegalArgumentException("pretrain is missing, expected a mapping with sources");
         if (lora == null) throw new IllegalArgumentException("lora is missing, expected {targets, rank, alpha, dropout}");
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint_every " + checkpointEvery + " must be >= 0");
     }
+
+    /** A copy distilling with these settings. */
+    public RecoverySpec withDistill(DistillSettings v) { return new RecoverySpec(pretrain, instruction, lora, checkpointEvery, v); }
 
     public record Source(String name, String path, String unit, String field, Integer firstLine, Integer lastLine, Integer valParagraphs) {}
 
@@ -91,7 +99,8 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
         Pretrain p = pretrain;
         return new RecoverySettings(p.rounds(), p.stepsPerRound(), p.warmupSteps(), p.minImprovement(),
                 new MixtureSettings(p.dynamic(), p.tau(), p.floor(), p.minTokens()),
-                new TrainingSettings(p.lr(), p.batch(), p.seqLen(), checkpointEvery, loraConfig(seed)), seed);
+                new TrainingSettings(p.lr(), p.batch(), p.seqLen(), checkpointEvery, loraConfig(seed))
+                        .withDistill(distill == null ? DistillSettings.OFF : distill), seed);
     }
 
     public InstructionTuning.Settings instructionSettings(long seed) {

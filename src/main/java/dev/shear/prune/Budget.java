@@ -51,6 +51,39 @@ public final class Budget {
         return new Plan(counts, removed, (double) removed / set.totalParams(), target);
     }
 
+    /**
+     * One ranking over both clusters (FLAP's adaptive structure search): the pool's structures sorted
+     * by score, lowest first, and the prefix whose parameters come closest to the target removed.
+     *
+     * @param scores one per pool entry, comparable across layers and clusters (standardised per layer)
+     */
+    public static Plan joint(StructureSet set, double target, List<StructureRef> pool, double[] scores) {
+        if (target <= 0 || target >= 1) throw new IllegalArgumentException("target ratio " + target + " must be in (0, 1)");
+        long prunable = 0;
+        for (StructureRef r : pool) prunable += set.get(r).params();
+        double want = wanted(set, target, prunable);
+        Integer[] order = new Integer[pool.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        java.util.Arrays.sort(order, java.util.Comparator.<Integer>comparingDouble(i -> scores[i]).thenComparing(i -> i));
+        long removed = 0;
+        int take = 0;
+        while (take < order.length) {
+            long next = removed + set.get(pool.get(order[take])).params();
+            if (Math.abs(next - want) > Math.abs(removed - want)) break;
+            removed = next;
+            take++;
+        }
+        Map<Cluster, Integer> counts = new EnumMap<>(Cluster.class);
+        Map<Integer, Integer> quotas = new java.util.TreeMap<>();
+        for (int i = 0; i < take; i++) {
+            StructureRef r = pool.get(order[i]);
+            counts.merge(set.group(r).cluster(), 1, Integer::sum);
+            quotas.merge(r.group(), 1, Integer::sum);
+        }
+        for (int g = 0; g < set.groups().size(); g++) if (set.groups().get(g).prunable()) quotas.putIfAbsent(g, 0);
+        return new Plan(counts, removed, (double) removed / set.totalParams(), target, quotas);
+    }
+
     private static double wanted(StructureSet set, double target, long prunableParams) {
         double want = target * set.totalParams();
         if (want > prunableParams)

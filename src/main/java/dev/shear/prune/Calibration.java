@@ -21,12 +21,20 @@ public final class Calibration {
     private final Map<String, double[]> sum = new HashMap<>();
     private final Map<String, double[]> sumSq = new HashMap<>();
     private final Map<String, HostTensor> gradients = new LinkedHashMap<>();
+    private final Map<String, double[]> second = new HashMap<>();      // Σ x xᵀ (in × in, row-major) for the modules asked for
+    private java.util.Set<String> covarianceOf = java.util.Set.of();
     private long tokens;
 
     private Calibration() {}
 
     public static Calibration collect(CausalLm model, List<TokenBatch> batches, boolean withGradients) {
+        return collect(model, batches, withGradients, java.util.Set.of());
+    }
+
+    /** @param covarianceOf modules whose full input second moment Σ x xᵀ is kept (for {@link ObsSelection}) */
+    public static Calibration collect(CausalLm model, List<TokenBatch> batches, boolean withGradients, java.util.Set<String> covarianceOf) {
         Calibration c = new Calibration();
+        c.covarianceOf = java.util.Set.copyOf(covarianceOf);
         model.setActivationObserver((module, x) -> c.observe(module, x));
         try {
             for (TokenBatch b : batches) {
@@ -47,7 +55,11 @@ public final class Calibration {
         Tensor flat = x.detach().reshape(-1, in);                                   // (N, in)
         add(sum, module, flat.sum(0, false).toDoubles());
         add(sumSq, module, flat.square().sum(0, false).toDoubles());
+        if (covarianceOf.contains(module)) add(second, module, flat.transpose(1, 0).matmul(flat).upcast(dev.shear.engine.DType.F64).toDoubles());   // (in, in)
     }
+
+    /** Σ x xᵀ over calibration tokens of a module's input, row-major (in × in). */
+    public double[] secondMoment(String module) { return require(second, module); }
 
     private static void add(Map<String, double[]> m, String k, double[] v) {
         double[] acc = m.computeIfAbsent(k, key -> new double[v.length]);

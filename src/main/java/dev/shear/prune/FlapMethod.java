@@ -17,6 +17,9 @@ final class FlapMethod extends OneShotMethod {
 
     @Override public Saliency saliency(long seed) { return new FlapSaliency(); }
 
+    /** FLAP ranks heads and channels of every layer together (its "AL-AM" structure). */
+    @Override public Allocation autoAllocation(boolean kdaConfigured) { return Allocation.JOINT; }
+
     /** W[:, j] · E[X_j] of every removed input channel j, per o_proj / down_proj weight. */
     @Override Map<String, double[]> compensation(ScoringContext ctx, StructureSet set, List<StructureRef> chosen) {
         Map<String, double[]> shift = new HashMap<>();

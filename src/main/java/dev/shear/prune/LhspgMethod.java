@@ -27,6 +27,18 @@ abstract class LhspgMethod implements PruningMethod {
 
     @Override public final boolean progressive() { return true; }
 
+    /**
+     * A cluster-level plan made per group, as one-shot selection by this method's criterion on the
+     * unpruned model would split it, so each period can take its even share of every group.
+     */
+    private Budget.Plan withGroupQuotas(Budget.Plan plan, StructureSet set, CausalLm model, PruneSettings s, PruneRun.Context ctx) {
+        Calibration calib = calibrated ? PruneTraining.calibrate(model, ctx.data(), s, false) : null;
+        Map<Integer, Integer> q = new java.util.TreeMap<>();
+        for (var r : OneShotMethod.select(set, plan, saliency(s.seed()), new ScoringContext(set, model, null, calib))) q.merge(r.group(), 1, Integer::sum);
+        for (int g = 0; g < set.groups().size(); g++) if (set.groups().get(g).prunable()) q.putIfAbsent(g, 0);
+        return new Budget.Plan(plan.counts(), plan.removedParams(), plan.achievedFraction(), plan.targetFraction(), q);
+    }
+
     @Override public final Decision prune(PruneTarget t, Budget.Plan plan, PruneSettings s, PruneRun.Context ctx) {
         CausalLm model = t.model();
         StructureSet set = t.structures();
@@ -34,6 +46,10 @@ abstract class LhspgMethod implements PruningMethod {
         LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.schedule(), mode, saliency(s.seed()));
         if (calibrated) pruner.withCalibrator(m -> PruneTraining.calibrate(m, ctx.data(), s, false));
         if (ctx.preview() != null) pruner.withPreview(ctx.preview());
+        if (mode == LhspgPruner.Mode.OBS) {
+            pruner.withObs(mods -> PruneTraining.secondMoments(model, ctx.data(), s, mods), ObsSelection.RIDGE);
+            if (plan.quotas().isEmpty()) plan = withGroupQuotas(plan, set, model, s, ctx);
+        }
         if (!plan.quotas().isEmpty()) pruner.withQuotas(plan.quotas());
         int steps = s.schedule().trainSteps();
         TrainingLoop.Summary trained = PruneTraining.train(ad, s, steps, true, pruner, ctx);

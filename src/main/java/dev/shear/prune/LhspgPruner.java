@@ -42,12 +42,17 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     private int period;
     private java.util.function.Function<CausalLm, Calibration> calibrator;
     private PeriodPreview preview;
+    private java.util.function.Function<java.util.Set<String>, Calibration> covariances;
+    private double ridge;
 
     /**
      * PAPER: absorb s·BA, shrink, half-space projection, merge the important groups' BA at each period's
-     * end; REFERENCE: the released code's linear decay of W and B rows, without absorption or projection.
+     * end; REFERENCE: the released code's linear decay of W and B rows, without absorption or projection;
+     * OBS: at each period's start, LoRA folded in, the period's structures chosen and removed at once
+     * by layer-by-layer structured OBS with the kept columns compensated, then LoRA trains on what is
+     * left (see {@link #withObs}).
      */
-    public enum Mode { PAPER, REFERENCE }
+    public enum Mode { PAPER, REFERENCE, OBS }
 
     /** Per period: what was selected, and the mean norm of the active structures at each step. */
     public record PeriodLog(int period, List<StructureRef> selected, List<Double> activeNorm) {}
@@ -69,10 +74,25 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         return this;
     }
 
-    /** Takes each group's count from the plan (K_g // P per period, the remainder last) instead of one count per cluster. */
+    /**
+     * Takes each group's count from the plan instead of one count per cluster: K_g // P per period with the
+     * remainder last, or in OBS mode spread evenly (so a group losing two periods' worth loses them apart,
+     * each removal followed by training).
+     */
     public LhspgPruner withQuotas(Map<Integer, Integer> quotas) {
         groupPerPeriod.clear();
-        for (Map.Entry<Integer, Integer> e : quotas.entrySet()) groupPerPeriod.put(e.getKey(), split(e.getValue(), s.periods()));
+        for (Map.Entry<Integer, Integer> e : quotas.entrySet())
+            groupPerPeriod.put(e.getKey(), mode == Mode.OBS ? spread(e.getValue(), s.periods()) : split(e.getValue(), s.periods()));
+        return this;
+    }
+
+    /**
+     * For OBS mode: where the calibration second moments come from (the given modules, collected on the
+     * model as it is at the call) and the ridge, as a fraction of the mean diagonal.
+     */
+    public LhspgPruner withObs(java.util.function.Function<java.util.Set<String>, Calibration> covariances, double ridge) {
+        this.covariances = covariances;
+        this.ridge = ridge;
         return this;
     }
 
@@ -87,6 +107,13 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         int[] out = new int[periods];
         java.util.Arrays.fill(out, k / periods);
         out[periods - 1] += k % periods;
+        return out;
+    }
+
+    /** k spread over the periods: period p takes floor((p+1)k/P) − floor(pk/P). */
+    static int[] spread(int k, int periods) {
+        int[] out = new int[periods];
+        for (int p = 0; p < periods; p++) out[p] = (int) ((long) (p + 1) * k / periods - (long) p * k / periods);
         return out;
     }
 
@@ -111,6 +138,7 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
     }
 
     private void startPeriod() {
+        if (mode == Mode.OBS) { obsPeriod(); return; }
         if (initial == null) initial = model.toHost();
         ScoringContext ctx = new ScoringContext(set, model, ad, calibrator == null ? null : calibrator.apply(model)).withInitialWeights(initial);
         List<StructureRef> chosen = new ArrayList<>();
@@ -135,8 +163,22 @@ public final class LhspgPruner implements TrainingLoop.StepHook {
         period++;
     }
 
+    private void obsPeriod() {
+        if (groupPerPeriod.isEmpty()) throw new IllegalStateException("LHSPG in OBS mode needs the plan's per-group quotas");
+        if (covariances == null) throw new IllegalStateException("LHSPG in OBS mode needs withObs");
+        ad.foldAndReset();                          // OBS reconstructs what the layer computes now, LoRA included
+        Map<Integer, Integer> quota = new java.util.TreeMap<>();
+        for (Map.Entry<Integer, int[]> e : groupPerPeriod.entrySet()) quota.put(e.getKey(), e.getValue()[period]);
+        List<StructureRef> chosen = ObsSelection.sequential(model, set, quota, covariances, ridge, new java.util.HashSet<>(pruned));
+        if (preview != null && !chosen.isEmpty()) preview.accept(model, List.copyOf(chosen));
+        Masking.zero(model, ad, set, chosen);
+        pruned.addAll(chosen);
+        log.add(new PeriodLog(period, List.copyOf(chosen), new ArrayList<>()));
+        period++;
+    }
+
     private void endPeriod() {
-        if (mode == Mode.PAPER) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
+        if (mode != Mode.REFERENCE) ad.foldAndReset();   // important groups keep what LoRA learnt; B restarts at 0
         Masking.zero(model, ad, set, active);                         // exactly zero, whatever the projection did
         pruned.addAll(active);
         active.clear();

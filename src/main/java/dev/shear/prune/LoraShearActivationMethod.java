@@ -9,5 +9,5 @@ final class LoraShearActivationMethod extends LhspgMethod {
 
     @Override public Saliency saliency(long seed) { return new WandaSpSaliency(); }
 
-    @Override public Allocation autoAllocation() { return Allocation.KDA; }
+    @Override public Allocation autoAllocation(boolean kdaConfigured) { return kdaConfigured ? Allocation.KDA : Allocation.UNIFORM; }
 }

@@ -35,6 +35,21 @@ public final class Masking {
         }
     }
 
+    /** Runs the body, then puts back every tensor the structures touch as it was before (whatever the body changed in them). */
+    public static <T> T preserving(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs,
+                                   java.util.function.Supplier<T> body) {
+        Map<String, HostTensor> saved = snapshot(model, ad, set, refs);
+        try (StepScope s = Engine.openScope(model.store())) {     // and what compensation may rewrite: the dependent weights
+            for (StructureRef r : refs)
+                for (Cut c : set.get(r).dependent()) if (!saved.containsKey(c.param())) saved.put(c.param(), model.param(c.param()).toHost());
+        }
+        try {
+            return body.get();
+        } finally {
+            restore(model, ad, saved);
+        }
+    }
+
     /** Host copies of every tensor the structures touch, for {@link #restore}. */
     private static Map<String, HostTensor> snapshot(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs) {
         Map<String, HostTensor> out = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import java.util.Arrays;
  * {@link PruningMethod} class and one line here.
  */
 public enum Method {
+    LORASHEAR_OBS(new LoraShearObsMethod()),
     LORASHEAR_PAPER(new LoraShearPaperMethod()),
     LORASHEAR_ACCUMULATED(new LoraShearAccumulatedMethod()),
     LORASHEAR_ACTIVATION(new LoraShearActivationMethod()),
@@ -22,7 +23,7 @@ public enum Method {
     RANDOM(new RandomMethod());
 
     /** What {@code --method lorashear} means: the best variant measured (docs/results.md). */
-    public static final Method LORASHEAR_DEFAULT = LORASHEAR_ACTIVATION;
+    public static final Method LORASHEAR_DEFAULT = LORASHEAR_OBS;
 
     private final PruningMethod strategy;
 

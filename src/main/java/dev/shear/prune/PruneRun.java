@@ -2,11 +2,15 @@ package dev.shear.prune;
 
 import dev.shear.data.BatchSource;
 import dev.shear.engine.Progress;
+import dev.shear.graph.Cluster;
+import dev.shear.graph.StructureRef;
 import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
 import dev.shear.model.ModelCost;
 import dev.shear.train.Checkpointer;
+import dev.shear.train.LrSchedule;
+import dev.shear.train.Teacher;
 import dev.shear.train.TrainingLoop;
 import java.util.List;
 import java.util.Locale;
@@ -25,13 +29,20 @@ public final class PruneRun {
      * @param progress    where the training steps report
      * @param preview     sees each LHSPG period's selection removed before the period trains; null for none
      * @param knownKda    a KDA result of this model to use instead of running one; null to run it when the settings ask
+     * @param teacher     the original model's outputs for distillation; null when the settings leave it off
+     * @param sharedSchedule the learning-rate schedule pruning shares with the recovery after it; null for pruning's own
      */
     public record Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
-                          PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+                          PeriodPreview preview, KnowledgeDistribution.Result knownKda, Teacher teacher, LrSchedule sharedSchedule) {
         public Context {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(checkpoints, "checkpoints");
             Objects.requireNonNull(progress, "progress");
+        }
+
+        public Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
+                       PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+            this(data, probe, checkpoints, progress, preview, knownKda, null, null);
         }
 
         /** No checkpoints, no progress, no preview; KDA runs when the settings ask. */
@@ -39,13 +50,22 @@ public final class PruneRun {
             return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null);
         }
 
-        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda); }
+        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda, teacher, sharedSchedule); }
 
-        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda); }
+        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda, teacher, sharedSchedule); }
 
-        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda); }
+        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda, teacher, sharedSchedule); }
 
-        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k); }
+        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k, teacher, sharedSchedule); }
+
+        /** The original model's outputs, for distillation when the training settings turn it on. */
+        public Context withTeacher(Teacher t) { return new Context(data, probe, checkpoints, progress, preview, knownKda, t, sharedSchedule); }
+
+        /**
+         * One learning-rate schedule for pruning-time training and the recovery after it (step k of
+         * pruning is step k of the schedule); null gives pruning its own short schedule.
+         */
+        public Context withSharedSchedule(LrSchedule l) { return new Context(data, probe, checkpoints, progress, preview, knownKda, teacher, l); }
     }
 
     /**
@@ -72,10 +92,15 @@ public final class PruneRun {
         PruningMethod method = s.method().strategy();
         KnowledgeDistribution.Result kda = kda(target, s, ctx, method);
         StructureSet set = kda == null ? target.structures() : target.structures().withUnprunable(kda.unprunableGroups());
+        set = withProtectedLayers(set, method.protectedLayers(model.config().numLayers()));
         Allocation allocation = s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null);
         if (allocation == Allocation.KDA && kda == null)
             throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
-        Budget.Plan plan = allocation == Allocation.KDA ? Budget.bySensitivity(set, s.ratio(), kda) : Budget.plan(set, s.ratio());
+        Budget.Plan plan = switch (allocation) {
+            case KDA -> Budget.bySensitivity(set, s.ratio(), kda);
+            case JOINT -> jointPlan(model, set, s, method, ctx);
+            default -> Budget.plan(set, s.ratio());
+        };
         Decision d = method.prune(target.withStructures(set), plan, s, ctx);
         CausalLm compact = Compactor.compact(model, set, d);
         double achieved = 1.0 - (double) compact.numParams() / model.numParams();
@@ -88,6 +113,28 @@ public final class PruneRun {
         return new Outcome(compact, r);
     }
 
+    /** The groups of the given layers made unprunable (a method's own protected layers). */
+    static StructureSet withProtectedLayers(StructureSet set, java.util.Set<Integer> layers) {
+        if (layers.isEmpty()) return set;
+        java.util.Set<Integer> groups = new java.util.HashSet<>();
+        for (int g = 0; g < set.groups().size(); g++) if (layers.contains(set.groups().get(g).layer())) groups.add(g);
+        return set.withUnprunable(groups);
+    }
+
+    /**
+     * FLAP's joint plan on the model as it is: both clusters in one ranking, with FLAP's own
+     * standardisation when the criterion is FLAP's and per-group z-scores otherwise.
+     */
+    static Budget.Plan jointPlan(CausalLm model, StructureSet set, PruneSettings s, PruningMethod method, Context ctx) {
+        Saliency saliency = method.saliency(s.seed());
+        Calibration calib = s.calibBatches() > 0 && ctx.data() != null ? PruneTraining.calibrate(model, ctx.data(), s, false) : null;
+        ScoringContext scoring = new ScoringContext(set, model, null, calib);
+        List<StructureRef> pool = new java.util.ArrayList<>();
+        for (Cluster c : Cluster.values()) pool.addAll(set.prunable(c));
+        double[] scores = saliency instanceof FlapSaliency f ? f.standardized(scoring, pool) : Selector.standardized(pool, saliency.score(scoring, pool));
+        return Budget.joint(set, s.ratio(), pool, scores);
+    }
+
     /** The known result, or a fresh analysis when the settings configure one and either protection or allocation uses it. */
     private static KnowledgeDistribution.Result kda(PruneTarget target, PruneSettings s, Context ctx, PruningMethod method) {
         if (ctx.knownKda() != null) return ctx.knownKda();
@@ -95,6 +142,6 @@ public final class PruneRun {
         boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
         if (s.kda().gammaU() <= 0 && !allocates) return null;
         return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
-                KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE));
+                method.analyse(target, s.kda(), ctx, s, Progress.NONE));
     }
 }

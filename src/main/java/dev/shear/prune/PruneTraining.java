@@ -5,7 +5,7 @@ import dev.shear.data.TokenBatch;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.train.AdamW;
-import dev.shear.train.AdamWConfig;
+import dev.shear.train.Distillation;
 import dev.shear.train.LrSchedule;
 import dev.shear.train.TrainingLoop;
 import java.util.ArrayList;
@@ -18,8 +18,10 @@ final class PruneTraining {
     /** Trains the target's adapters for {@code steps} steps with the run's data, checkpoints and progress; the hook sees every step. */
     static TrainingLoop.Summary train(LoraAdapters ad, PruneSettings s, int steps, boolean progressive, TrainingLoop.StepHook hook,
                                       PruneRun.Context ctx) {
-        try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
-            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, schedule(s, steps, progressive), s.training().checkpointEvery(), s.seed(), 3);
+        try (AdamW opt = new AdamW(ad.trainable(), s.training().adamw(), ad.store())) {
+            LrSchedule lr = ctx.sharedSchedule() != null ? ctx.sharedSchedule() : schedule(s, steps, progressive);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, lr, s.training().checkpointEvery(), s.seed(), 3,
+                    Distillation.loss(s.training().distill(), ctx.teacher()));
             return TrainingLoop.run(ad, opt, ts, ctx.data(), hook, ctx.progress(), ctx.checkpoints());
         }
     }
@@ -29,6 +31,13 @@ final class PruneTraining {
         if (progressive && s.schedule().lrShape() == LhspgSchedule.LrShape.CONSTANT)
             return new LrSchedule(s.training().lr(), Math.max(1, Math.min(10, s.schedule().warmup())), Math.max(1, steps), 1.0);
         return new LrSchedule(s.training().lr(), Math.min(10, Math.max(0, steps - 1)), Math.max(1, steps), 0.1);
+    }
+
+    /** Second moments of the given modules' inputs over the run's calibration draws, on the model as it is now. */
+    static Calibration secondMoments(CausalLm model, BatchSource data, PruneSettings s, java.util.Set<String> modules) {
+        List<TokenBatch> batches = new ArrayList<>();
+        for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));
+        return Calibration.collect(model, batches, false, modules);
     }
 
     /** Calibration statistics from the settings' number of batches, drawn at negative steps so they never repeat a training step. */

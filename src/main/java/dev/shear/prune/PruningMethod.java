@@ -15,8 +15,20 @@ public interface PruningMethod {
     /** True for the methods that prune while LoRA trains (LHSPG); false for one-shot ones. */
     boolean progressive();
 
-    /** What allocation "auto" becomes for this method when KDA has run: KDA's curves, or one ratio for every group. */
-    default Allocation autoAllocation() { return Allocation.UNIFORM; }
+    /** What allocation "auto" becomes for this method: its authors' own rule (uniform unless it says otherwise). */
+    default Allocation autoAllocation(boolean kdaConfigured) { return Allocation.UNIFORM; }
+
+    /** Layers the method leaves whole as its authors run it, for a model of this depth; none by default. */
+    default java.util.Set<Integer> protectedLayers(int numLayers) { return java.util.Set.of(); }
+
+    /**
+     * The knowledge distribution analysis as this method prices removal: by default each group's
+     * lowest-magnitude structures masked (LoRAShear's Algorithm 3). Runs on the base model, adapters bypassed.
+     */
+    default KnowledgeDistribution.Result analyse(PruneTarget target, KdaSettings kda, PruneRun.Context context, PruneSettings settings,
+                                                 dev.shear.engine.Progress progress) {
+        return KnowledgeDistribution.analyse(target.model(), target.structures(), kda.ratios(), kda.gammaU(), context.probe(), progress);
+    }
 
     /**
      * Chooses and zeroes the structures to remove within the plan. When it returns, the target's

@@ -65,6 +65,9 @@ public final class Selector {
         return out;
     }
 
+    /** Scores z-normalised within each node group (mean 0, unbiased standard deviation 1). */
+    public static double[] standardized(List<StructureRef> pool, double[] scores) { return standardize(pool, scores); }
+
     private static double[] standardize(List<StructureRef> pool, double[] scores) {
         double[] out = new double[scores.length];
         for (List<Integer> members : groups(pool).values()) {

@@ -12,7 +12,8 @@ import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.model.CausalLm;
 import dev.shear.train.AdamW;
-import dev.shear.train.AdamWConfig;
+import dev.shear.train.Distillation;
+import dev.shear.train.Teacher;
 import dev.shear.train.Checkpointer;
 import dev.shear.train.LrSchedule;
 import dev.shear.train.TrainingLoop;
@@ -56,6 +57,12 @@ public final class DynamicRecovery {
      */
     public static Report run(CausalLm model, List<Corpus> sources, Map<String, Double> referencePpl,
                              RecoverySettings s, RoundStore store, Progress progress) {
+        return run(model, sources, referencePpl, s, store, progress, null);
+    }
+
+    /** @param teacher the original model's outputs, when the training settings distil from it (null otherwise) */
+    public static Report run(CausalLm model, List<Corpus> sources, Map<String, Double> referencePpl,
+                             RecoverySettings s, RoundStore store, Progress progress, Teacher teacher) {
         long t0 = System.nanoTime();
         List<RoundLog> logs = new ArrayList<>();
         int first = restoreRounds(model, store, logs);
@@ -69,7 +76,7 @@ public final class DynamicRecovery {
             double[] w = m.dynamic() ? MixtureWeights.compute(d, m.tau(), m.floor()) : uniform(d.length);
             int[] rows = Packing.allocate(w, s.stepsPerRound() * s.training().batch());
             List<int[]> data = sample(sources, rows, s, r);
-            TrainingLoop.Summary trained = train(model, data, s, r, store.loop(r), progress.offset((long) r * s.stepsPerRound(), (long) s.rounds() * s.stepsPerRound()));
+            TrainingLoop.Summary trained = train(model, data, s, r, teacher, store.loop(r), progress.offset((long) r * s.stepsPerRound(), (long) s.rounds() * s.stepsPerRound()));
             tokens += (long) data.size() * s.training().seqLen();
             Map<String, Double> after = measure(model, sources, s.training());
             double gain = meanImprovement(before, after);
@@ -102,14 +109,15 @@ public final class DynamicRecovery {
         return data;
     }
 
-    private static TrainingLoop.Summary train(CausalLm model, List<int[]> data, RecoverySettings s, int round,
+    private static TrainingLoop.Summary train(CausalLm model, List<int[]> data, RecoverySettings s, int round, Teacher teacher,
                                       Checkpointer ckpt, Progress progress) {
         TrainingSettings t = s.training();
         LoraAdapters ad = LoraAdapters.insert(model, t.lora().withSeed(s.seed() + round));
-        try (AdamW opt = new AdamW(ad.trainable(), AdamWConfig.defaults(), ad.store())) {
+        try (AdamW opt = new AdamW(ad.trainable(), t.adamw(), ad.store())) {
             int steps = data.size() / t.batch();
             LrSchedule sched = new LrSchedule(t.lr(), Math.min(s.warmupSteps(), Math.max(steps - 1, 0)), Math.max(1, steps), 0.1);
-            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, t.checkpointEvery(), s.seed() + round, 3);
+            TrainingLoop.Settings ts = new TrainingLoop.Settings(steps, sched, t.checkpointEvery(), s.seed() + round, 3,
+                    Distillation.loss(t.distill(), teacher));
             BatchSource src = k -> List.of(TokenBatch.causal(data.subList((int) k * t.batch(), (int) (k + 1) * t.batch()).toArray(new int[0][])));
             return TrainingLoop.run(ad, opt, ts, src, TrainingLoop.NO_HOOK, progress, ckpt);
         } finally {

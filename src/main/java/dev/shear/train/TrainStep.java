@@ -4,7 +4,6 @@ import dev.shear.data.TokenBatch;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.GradientTape;
-import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.lora.LoraAdapters;
@@ -23,19 +22,25 @@ public final class TrainStep {
     public record Result(double loss, double gradNorm, boolean applied, long tokens) {}
 
     public static Result run(LoraAdapters adapters, Optimizer optimizer, List<TokenBatch> microBatches, double lr) {
+        return run(adapters, optimizer, microBatches, lr, TrainLoss.CROSS_ENTROPY, 0);
+    }
+
+    /** @param step the optimizer step's index, for losses that look data up by it (a precomputed teacher) */
+    public static Result run(LoraAdapters adapters, Optimizer optimizer, List<TokenBatch> microBatches, double lr, TrainLoss lossFn, long step) {
         CausalLm model = adapters.model();
         long tokens = 0;
         double loss;
         adapters.setTraining(true);
-        try (StepScope step = Engine.openScope(model.store(), adapters.store())) {
+        try (StepScope outer = Engine.openScope(model.store(), adapters.store())) {
             List<Tensor> losses = new ArrayList<>();      // stay on the device: read once, after the last micro-batch
-            for (TokenBatch mb : microBatches) {
+            for (int micro = 0; micro < microBatches.size(); micro++) {
+                TokenBatch mb = microBatches.get(micro);
                 try (StepScope s = Engine.openScope(model.store(), adapters.store());
                      GradientTape tape = GradientTape.record()) {
                     Tensor logits = model.forward(s.tokens(mb.inputs()));                     // (B, T, V)
-                    Tensor l = Ops.crossEntropy(logits, s.tokens(mb.targets()), weights(s, mb, model));   // ()
+                    Tensor l = lossFn.compute(s, step, micro, mb, logits, s.tokens(mb.targets()), weights(s, mb, model));   // ()
                     tape.backward(l.mul(1.0 / microBatches.size()));
-                    losses.add(l.detach().upcast(DType.F64).moveTo(step));
+                    losses.add(l.detach().upcast(DType.F64).moveTo(outer));
                     tokens += mb.scoredTokens();
                 }
             }

@@ -29,10 +29,17 @@ public final class TrainingLoop {
     /**
      * @param maxBadSteps consecutive non-finite steps before rolling back to the last checkpoint
      */
-    public record Settings(int steps, LrSchedule schedule, int checkpointEvery, long seed, int maxBadSteps) {
+    /** @param loss what each step minimises: language modelling, or distillation from a teacher */
+    public record Settings(int steps, LrSchedule schedule, int checkpointEvery, long seed, int maxBadSteps, TrainLoss loss) {
         public Settings {
             if (steps < 0) throw new IllegalArgumentException("steps " + steps + " must be >= 0");
             if (checkpointEvery < 0) throw new IllegalArgumentException("checkpoint interval " + checkpointEvery + " must be >= 0");
+            java.util.Objects.requireNonNull(loss, "loss");
+        }
+
+        /** Language-modelling loss. */
+        public Settings(int steps, LrSchedule schedule, int checkpointEvery, long seed, int maxBadSteps) {
+            this(steps, schedule, checkpointEvery, seed, maxBadSteps, TrainLoss.CROSS_ENTROPY);
         }
     }
 
@@ -73,7 +80,7 @@ public final class TrainingLoop {
             Engine.seed(s.seed() * 1_000_003L + k);                 // dropout of step k is fixed by k
             List<TokenBatch> batches = data.batches(k);
             long ts = System.nanoTime(), cs = processCpuNanos();
-            TrainStep.Result r = TrainStep.run(ad, opt, batches, s.schedule().at(k) * lrScale);
+            TrainStep.Result r = TrainStep.run(ad, opt, batches, s.schedule().at(k) * lrScale, s.loss(), k);
             final long step = k;
             slow.record((System.nanoTime() - ts) / 1e9, cs < 0 ? Double.NaN : (processCpuNanos() - cs) / 1e9)
                     .ifPresent(w -> events.add(new Event(step, "slow", w)));

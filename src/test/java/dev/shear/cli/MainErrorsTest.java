@@ -56,7 +56,7 @@ class MainErrorsTest {
         assertEquals("shear: " + cfg + ": prune.schedule.lr_shape 'linear': expected constant or cosine", r[1].strip());
         Files.writeString(cfg, "prune: {allocation: even}\n");
         r = run("run", "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
-        assertEquals("shear: " + cfg + ": prune.allocation 'even': expected auto, uniform or kda", r[1].strip());
+        assertEquals("shear: " + cfg + ": prune.allocation 'even': expected auto, uniform, kda or joint", r[1].strip());
         assertFalse(Files.exists(tmp.resolve("o")), "no partial output");
     }
 

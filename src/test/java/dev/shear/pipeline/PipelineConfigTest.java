@@ -25,7 +25,7 @@ class PipelineConfigTest {
         JsonNode file = PipelineConfig.defaultsTree();
         JsonNode written = ConfigYaml.YAML.readTree(ConfigYaml.write(PipelineConfig.defaults()));
         assertEquals(keys(file, ""), keys(written, ""), "the same keys in the same order");
-        assertEquals(file.toString().replace("\"method\":\"lorashear\"", "\"method\":\"lorashear-activation\"").replace("\"alpha\":16,", "\"alpha\":16.0,"),
+        assertEquals(file.toString().replace("\"method\":\"lorashear\"", "\"method\":\"lorashear-obs\"").replace("\"alpha\":16,", "\"alpha\":16.0,"),
                 written.toString());
     }
 
@@ -45,7 +45,7 @@ class PipelineConfigTest {
         PruneSettings s = c.pruneSettings();
         assertEquals(Method.FLAP, s.method());
         assertEquals(3, s.schedule().periods());
-        assertEquals(5, s.schedule().warmup(), "untouched keys keep their default");
+        assertEquals(30, s.schedule().warmup(), "untouched keys keep their default");
         assertEquals(4, s.training().lora().rank());
         assertEquals(7, s.seed());
         assertEquals(7, s.training().lora().seed());
