@@ -32,7 +32,7 @@ abstract class LhspgMethod implements PruningMethod {
         StructureSet set = t.structures();
         LoraAdapters ad = t.adapters();
         LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.schedule(), mode, saliency(s.seed()));
-        if (calibrated) pruner.withCalibrator(m -> PruneTraining.calibrate(m, ctx.data(), s, false));
+        if (calibrated) pruner.withCalibrator(m -> PruneTraining.calibrate(m, ctx.data(), s, false, null));
         if (ctx.preview() != null) pruner.withPreview(ctx.preview());
         if (!plan.quotas().isEmpty()) pruner.withQuotas(plan.quotas());
         int steps = s.schedule().trainSteps();

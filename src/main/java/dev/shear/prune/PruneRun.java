@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.data.BatchSource;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Progress;
 import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
@@ -25,9 +26,10 @@ public final class PruneRun {
      * @param progress    where the training steps report
      * @param preview     sees each LHSPG period's selection removed before the period trains; null for none
      * @param knownKda    a KDA result of this model to use instead of running one; null to run it when the settings ask
+     * @param offload     where KDA and the one-shot calibration run instead of here (a cluster); null for here
      */
     public record Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
-                          PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
+                          PeriodPreview preview, KnowledgeDistribution.Result knownKda, Offload offload) {
         public Context {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(checkpoints, "checkpoints");
@@ -36,16 +38,31 @@ public final class PruneRun {
 
         /** No checkpoints, no progress, no preview; KDA runs when the settings ask. */
         public static Context of(BatchSource data, KnowledgeDistribution.Probe probe) {
-            return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null);
+            return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null, null);
         }
 
-        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda); }
+        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda, offload); }
 
-        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda); }
+        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda, offload); }
 
-        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda); }
+        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda, offload); }
 
-        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k); }
+        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k, offload); }
+
+        public Context withOffload(Offload o) { return new Context(data, probe, checkpoints, progress, preview, knownKda, o); }
+    }
+
+    /**
+     * Work on the base model as it was loaded (no training, no masks yet) that a cluster can do
+     * instead of this process, on its own copies of the model: KDA's probes, one per node group, and
+     * the calibration statistics of the one-shot criteria, summed over shards (docs/distributed.md).
+     */
+    public interface Offload {
+        /** {@link KnowledgeDistribution#analyse} with the settings' KDA ratios and γ_u, on the run's probe, over the set's groups. */
+        KnowledgeDistribution.Result kda(StructureSet set, PruneSettings s);
+
+        /** {@link Calibration#collect} over the batches, on the base model. */
+        Calibration calibrate(List<TokenBatch> batches, boolean withGradients);
     }
 
     /**
@@ -94,6 +111,7 @@ public final class PruneRun {
         if (!s.kda().configured()) return null;
         boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
         if (s.kda().gammaU() <= 0 && !allocates) return null;
+        if (ctx.offload() != null) return ctx.offload().kda(target.structures(), s);
         return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
                 KnowledgeDistribution.analyse(target.model(), target.structures(), s.kda().ratios(), s.kda().gammaU(), ctx.probe(), Progress.NONE));
     }
