@@ -88,7 +88,10 @@ public final class Calibration {
         c.sum.putAll(s.sum());
         c.sumSq.putAll(s.sumSq());
         c.tokens = s.tokens();
-        for (Map.Entry<String, Gradient> e : s.gradients().entrySet()) c.gradients.put(e.getKey(), e.getValue().toHost());
+        for (Map.Entry<String, Gradient> e : s.gradients().entrySet()) {
+            c.gradientSums.put(e.getKey(), e.getValue());
+            c.gradients.put(e.getKey(), e.getValue().toHost());
+        }
         return c;
     }
 
