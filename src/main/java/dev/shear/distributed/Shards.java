@@ -37,6 +37,16 @@ public interface Shards extends AutoCloseable {
         return it.next().open(settings);
     }
 
+    /**
+     * True for failures that running the piece again would repeat: Shear's own errors about its
+     * input (a missing or malformed file, a bad setting). The job then stops with the message alone;
+     * anything else (a lost executor, an engine crash) is the cluster's to retry.
+     */
+    static boolean isBadInput(Throwable t) {
+        return t instanceof IllegalArgumentException || t instanceof IllegalStateException || t instanceof java.io.UncheckedIOException
+                || t instanceof dev.shear.io.ShearFormatException;
+    }
+
     /** The pieces run one after another in this process: the reference a cluster must agree with, and a way to test the cutting without one. */
     static Shards local() { return new LocalShards(1, false); }
 }
