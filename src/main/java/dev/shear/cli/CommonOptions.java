@@ -26,5 +26,12 @@ public final class CommonOptions {
         Engine.seed(seed);
     }
 
+    /** Threads and seed, but not the device: the work runs on a cluster's executors, which take the device instead. */
+    void applyWithoutDevice() {
+        device();                                  // still refuse a malformed --device here
+        if (threads != null) Engine.setThreads(threads);
+        Engine.seed(seed);
+    }
+
     Device device() { return Device.parse(device); }
 }

@@ -30,4 +30,20 @@ public record ClusterSettings(String master, Map<String, String> conf, String de
     public ClusterSettings withDevice(String d) { return new ClusterSettings(master, conf, d); }
 
     public boolean gpus() { return device.startsWith("cuda"); }
+
+    /** The engine's environment as this process has it, which executors need too (the launcher sets it: DJL offline, threads, MKL). */
+    static final java.util.List<String> ENGINE_ENVIRONMENT = java.util.List.of("DJL_OFFLINE", "OPT_OUT_TRACKING", "OMP_WAIT_POLICY", "MKL_CBWR",
+            "GLIBC_TUNABLES", "DJL_CACHE_DIR", "LD_PRELOAD");
+
+    /**
+     * What executors' environments need: the engine's variables as set here, and SHEAR_DATA made
+     * absolute (executors run in their own working directories, so ../shared/data would not find it).
+     */
+    public static Map<String, String> executorEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String k : ENGINE_ENVIRONMENT) if (System.getenv(k) != null) env.put(k, System.getenv(k));
+        java.nio.file.Path data = dev.shear.data.DataPaths.sharedDataOrNull();
+        if (data != null) env.put("SHEAR_DATA", data.toAbsolutePath().normalize().toString());
+        return env;
+    }
 }

@@ -21,6 +21,23 @@ public interface Shards extends AutoCloseable {
     /** Runs the task on every input; progress counts finished pieces. */
     <I extends Serializable, O extends Serializable> List<O> map(String job, List<I> inputs, ShardTask<I, O> task, Progress progress);
 
+    /**
+     * As {@link #map}, handing each output to {@code finished} on this thread as soon as its piece is
+     * done (in the order they finish): long pieces whose results must be saved as they come, e.g.
+     * the rows of a benchmark grid, so that a stopped run keeps them.
+     */
+    default <I extends Serializable, O extends Serializable> List<O> map(String job, List<I> inputs, ShardTask<I, O> task, Progress progress,
+                                                                         java.util.function.Consumer<O> finished) {
+        List<O> out = new java.util.ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            O o = map(job, List.of(inputs.get(i)), task, Progress.NONE).get(0);
+            finished.accept(o);
+            out.add(o);
+            progress.step(i + 1, inputs.size());
+        }
+        return out;
+    }
+
     @Override void close();
 
     /** Opens a cluster of the kind the settings name; found on the class path (the spark module), so the core never loads it otherwise. */

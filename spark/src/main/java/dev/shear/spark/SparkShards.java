@@ -34,9 +34,6 @@ public final class SparkShards implements Shards {
         @Override public Shards open(ClusterSettings settings) { return new SparkShards(settings); }
     }
 
-    /** The engine's environment, handed to executors as the launcher set it for the driver. */
-    static final List<String> ENVIRONMENT = List.of("DJL_OFFLINE", "OPT_OUT_TRACKING", "OMP_WAIT_POLICY", "MKL_CBWR", "GLIBC_TUNABLES",
-            "DJL_CACHE_DIR", "SHEAR_DATA", "LD_PRELOAD");
     /** Spark's loggers, at WARN unless the user says otherwise (slf4j-simple reads these when each logger is made). */
     static final List<String> QUIET = List.of("org.apache.spark", "org.sparkproject", "org.apache.hadoop", "io.netty", "org.eclipse.jetty");
 
@@ -48,7 +45,7 @@ public final class SparkShards implements Shards {
         for (String logger : QUIET) quiet(logger, "warn");
         quiet("org.apache.hadoop.util.NativeCodeLoader", "error");           // Hadoop's native I/O: Shear reads no HDFS
         if (loopback(settings.master())) quiet("org.apache.spark.util.Utils", "error");   // "hostname resolves to a loopback address": it should here
-        this.sc = new JavaSparkContext(conf(settings, System.getProperty("java.class.path"), System.getenv()));
+        this.sc = new JavaSparkContext(conf(settings, System.getProperty("java.class.path"), ClusterSettings.executorEnvironment()));
     }
 
     private static void quiet(String logger, String level) {
@@ -69,7 +66,7 @@ public final class SparkShards implements Shards {
         String cores = s.conf().get("spark.executor.cores");
         if (cores != null) opts.append(" -Dai.djl.pytorch.num_threads=").append(cores);
         c.set("spark.executor.extraJavaOptions", opts.toString());
-        for (String k : ENVIRONMENT) if (env.get(k) != null) c.setExecutorEnv(k, env.get(k));
+        for (Map.Entry<String, String> e : env.entrySet()) c.setExecutorEnv(e.getKey(), e.getValue());
         if (loopback(s.master())) {                        // a cluster on this machine talks over 127.0.0.1 only
             c.set("spark.driver.host", "127.0.0.1");
             c.set("spark.driver.bindAddress", "127.0.0.1");
@@ -100,6 +97,37 @@ public final class SparkShards implements Shards {
         for (Outcome<O> o : outcomes) {
             if (o.error() != null) throw new IllegalArgumentException(o.error());
             out.add(o.value());
+        }
+        return out;
+    }
+
+    /** One Spark job per piece, all submitted at once: Spark runs them on free executors, and each output is handed over as it arrives. */
+    @Override public <I extends Serializable, O extends Serializable> List<O> map(String job, List<I> inputs, ShardTask<I, O> task,
+                                                                                   Progress progress, java.util.function.Consumer<O> finished) {
+        sc.setJobDescription("shear: " + job);
+        List<JavaFutureAction<List<Outcome<O>>>> jobs = new ArrayList<>();
+        for (I in : inputs) jobs.add(sc.parallelize(List.of(in), 1).map(new Run<I, O>(task, settings.gpus())).collectAsync());
+        List<O> out = new ArrayList<>(java.util.Collections.nCopies(inputs.size(), null));
+        boolean[] done = new boolean[inputs.size()];
+        int finishedCount = 0;
+        try {
+            while (finishedCount < inputs.size()) {
+                for (int i = 0; i < jobs.size(); i++) {
+                    if (done[i] || !jobs.get(i).isDone()) continue;
+                    Outcome<O> o = await(job, jobs.get(i), 1, Progress.NONE).get(0);
+                    if (o.error() != null) throw new IllegalArgumentException(o.error());
+                    done[i] = true;
+                    out.set(i, o.value());
+                    finished.accept(o.value());
+                    progress.step(++finishedCount, inputs.size());
+                }
+                Thread.sleep(200);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("spark job " + job + " interrupted");
+        } finally {
+            for (JavaFutureAction<?> f : jobs) if (!f.isDone()) f.cancel(true);
         }
         return out;
     }
