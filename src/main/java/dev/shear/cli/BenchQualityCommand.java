@@ -1,6 +1,8 @@
 package dev.shear.cli;
 
+import dev.shear.distributed.Shards;
 import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.QualityCells;
 import dev.shear.pipeline.QualityBench;
 import dev.shear.pipeline.QualityTable;
 import dev.shear.prune.Allocation;
@@ -39,6 +41,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", defaultValue = "docs/results/quality.jsonl") Path out;
+    @Mixin ClusterOptions cluster;
 
     @Override public void run() {
         common.apply();
@@ -47,6 +50,13 @@ final class BenchQualityCommand implements Runnable {
         QualityTable.Protocol protocol = new QualityTable.Protocol(methods.stream().map(Method::parse).toList(), ratios, seeds, schedule,
                 recoverySteps, pruneLr == null ? lr : pruneLr, lr, batch, seq, Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData),
                 Choices.parse("--allocation", Allocation.class, allocation), budgets, label);
-        new QualityTable(protocol, new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println)).run();
+        QualityBench bench = new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println);
+        if (!cluster.active()) {
+            new QualityTable(protocol, bench).run();
+            return;
+        }
+        try (Shards shards = cluster.open(common.device); ConsoleProgress bar = ConsoleProgress.bar("quality cells on " + shards.describe(), 1)) {
+            QualityCells.run(shards, protocol, bench, pplTokens, bar);   // one task per cell, rows appended as cells finish
+        }
     }
 }

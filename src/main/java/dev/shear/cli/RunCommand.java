@@ -3,6 +3,8 @@ package dev.shear.cli;
 import dev.shear.pipeline.Pipeline;
 import dev.shear.pipeline.PipelineConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -14,10 +16,16 @@ final class RunCommand implements Runnable {
     @Option(names = "--config", description = "Pipeline YAML (missing keys take the documented defaults).") Path config;
     @Option(names = "--out", description = "Overrides the config's output folder.") String out;
     @Option(names = "--resume", description = "Continue a run that stopped: finished stages are skipped, long ones resume from checkpoints.") boolean resume;
+    @Mixin ClusterOptions cluster;
 
     @Override public void run() {
         PipelineConfig cfg = PipelineConfig.load(config);
         if (out != null) cfg = cfg.withOutput(out);
+        if (cluster.active()) {                            // the command line's cluster replaces the config's spark section
+            List<String> conf = new ArrayList<>();
+            cluster.conf.forEach((k, v) -> conf.add(k + "=" + v));
+            cfg = cfg.withSpark(new PipelineConfig.Spark(cluster.master, conf));
+        }
         common.seed = cfg.seed();
         common.apply();
         Path report = new Pipeline(cfg, ConsoleProgress.root()).run(resume);

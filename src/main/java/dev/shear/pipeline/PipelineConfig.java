@@ -20,13 +20,14 @@ import java.util.Objects;
  * defaults there too, and so does the Java API. A config file overrides them key by key; unknown keys
  * are errors that name the key, and the flat prune keys of older configs are still read.
  */
-public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
+public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation, Spark spark) {
     static final String DEFAULTS = "defaults.yaml";
 
     public PipelineConfig {
         Objects.requireNonNull(prune, "prune");
         Objects.requireNonNull(recovery, "recovery");
         Objects.requireNonNull(evaluation, "evaluation");
+        Objects.requireNonNull(spark, "spark");
         if (output == null || output.isBlank()) throw new IllegalArgumentException("output must name a folder");
     }
 
@@ -47,10 +48,35 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         }
     }
 
+    /**
+     * The cluster mode (docs/distributed.md).
+     *
+     * @param master a Spark master URL, or null to run everything in this process
+     * @param conf   further Spark properties as key=value
+     */
+    public record Spark(String master, List<String> conf) {
+        public Spark {
+            conf = List.copyOf(conf == null ? List.of() : conf);
+            for (String c : conf)
+                if (c.indexOf('=') <= 0) throw new IllegalArgumentException("spark.conf: '" + c + "' should be key=value");
+        }
+
+        public boolean active() { return master != null && !master.isBlank(); }
+
+        /** The properties as a map, in order. */
+        public Map<String, String> properties() {
+            Map<String, String> m = new java.util.LinkedHashMap<>();
+            for (String c : conf) m.put(c.substring(0, c.indexOf('=')).strip(), c.substring(c.indexOf('=') + 1).strip());
+            return m;
+        }
+    }
+
     /** The pruning settings of this run; their seeds are the run's. */
     public PruneSettings pruneSettings() { return prune.settings(); }
 
-    public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation); }
+    public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation, spark); }
+
+    public PipelineConfig withSpark(Spark s) { return new PipelineConfig(model, output, seed, prune, recovery, evaluation, s); }
 
     /** The bundled defaults. */
     public static PipelineConfig defaults() { return ConfigYaml.bind(withSeeds(defaultsTree()), PipelineConfig.class, DEFAULTS); }
