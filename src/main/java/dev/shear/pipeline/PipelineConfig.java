@@ -58,7 +58,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         public Spark {
             conf = List.copyOf(conf == null ? List.of() : conf);
             for (String c : conf)
-                if (c.indexOf('=') <= 0) throw new IllegalArgumentException("spark.conf: '" + c + "' should be key=value");
+                if (c.indexOf('=') <= 0) throw new IllegalArgumentException("conf '" + c + "' should be key=value");
         }
 
         public boolean active() { return master != null && !master.isBlank(); }
