@@ -73,6 +73,7 @@ class StandaloneClusterTest {
             String log = Files.readString(driverLog);
             assertEquals(0, driver.exitValue(), "cluster run: " + tail(driverLog));
             assertTrue(log.contains("Lost executor") || log.contains("Lost task"), "the driver saw the executor go: " + tail(driverLog));
+            log.lines().filter(l -> l.contains("Lost executor") || l.contains("Lost task")).limit(4).forEach(l -> System.out.println("driver: " + l));
 
             JsonNode a = ShearJson.MAPPER.readTree(tmp.resolve("one.json").toFile());
             JsonNode b = ShearJson.MAPPER.readTree(tmp.resolve("cluster.json").toFile());
