@@ -1,7 +1,9 @@
 package dev.shear.cli;
 
 import dev.shear.pipeline.ConvergedBench;
+import dev.shear.distributed.Shards;
 import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.QualityCells;
 import dev.shear.pipeline.QualityBench;
 import dev.shear.pipeline.QualityTable;
 import dev.shear.prune.Allocation;
@@ -50,6 +52,7 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--out", description = "Rows file (default: docs/results/quality-converged.jsonl, -converged-mixture.jsonl or quality.jsonl for short).") Path out;
 
     private static final String SHORT_METHODS = "lorashear-activation,lorashear-accumulated,lorashear-paper,reference,lorashear-oneshot,llm-pruner,wanda-sp,flap,magnitude,random";
+    @Mixin ClusterOptions cluster;
 
     @Override public void run() {
         common.apply();
@@ -66,7 +69,14 @@ final class BenchQualityCommand implements Runnable {
         QualityTable.Protocol protocol = new QualityTable.Protocol(methods.stream().map(Method::parse).toList(), ratios, seeds, schedule,
                 recoverySteps, pruneLr == null ? lr : pruneLr, lr, batch, seq, Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData),
                 Choices.parse("--allocation", Allocation.class, allocation), budgets, label);
-        new QualityTable(protocol, new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println)).run();
+        QualityBench bench = new QualityBench(out, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), System.out::println);
+        if (!cluster.active()) {
+            new QualityTable(protocol, bench).run();
+            return;
+        }
+        try (Shards shards = cluster.open(common.device); ConsoleProgress bar = ConsoleProgress.bar("quality cells on " + shards.describe(), 1)) {
+            QualityCells.run(shards, protocol, bench, pplTokens, bar);   // one task per cell, rows appended as cells finish
+        }
     }
 
     private void converged() {

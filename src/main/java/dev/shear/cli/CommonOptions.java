@@ -41,5 +41,12 @@ public final class CommonOptions {
     /** More threads than this only oversubscribe the cores; far more exhaust the machine. */
     static int maxThreads() { return Math.max(64, 4 * Runtime.getRuntime().availableProcessors()); }
 
+    /** Threads and seed, but not the device: the work runs on a cluster's executors, which take the device instead. */
+    void applyWithoutDevice() {
+        device();                                  // still refuse a malformed --device here
+        if (threads != null) Engine.setThreads(threads);
+        Engine.seed(seed);
+    }
+
     Device device() { return Choices.option("--device", device, Device::parse); }
 }

@@ -1,5 +1,9 @@
 package dev.shear.cli;
 
+import dev.shear.data.DataPaths;
+import dev.shear.distributed.ClusterEval;
+import dev.shear.distributed.ModelRef;
+import dev.shear.distributed.Shards;
 import dev.shear.eval.Datasets;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
@@ -15,6 +19,7 @@ import dev.shear.eval.ZeroShotTask;
 import dev.shear.eval.ZeroShotTaskResult;
 import dev.shear.io.OutputPaths;
 import dev.shear.io.ShearJson;
+import dev.shear.io.Tokenizer;
 import dev.shear.pipeline.LoadedLm;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,21 +49,39 @@ final class EvalCommand implements Runnable {
         @Option(names = "--last", defaultValue = "-1", description = "lines: last non-empty line (exclusive); -1 for all.") int last;
         @Option(names = "--json", description = "Write the result as JSON.") Path json;
         @Option(names = "--max-tokens", defaultValue = "0", description = "Stream protocols: score only the first N tokens (0: all).") int maxTokens;
+        @Mixin ClusterOptions cluster;
 
         @Override public void run() {
-            common.apply();
             PerplexityProtocol p = Choices.option("--protocol", protocol, PerplexityProtocol::parse);
             PerplexitySpec spec = new PerplexitySpec(p, window, stride, first, last, PerplexitySpec.DEFAULT_BATCH);
             if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens " + maxTokens + " must be >= 0 (0: all)");
             Path file = Choices.option("--dataset", dataset, Datasets::text).path();     // a known name or a regular file, before any progress
             if (json != null) OutputPaths.check("--json", json, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer, file));
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset, 1)) {
-                PerplexityResult r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, bar)
-                        : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, bar);
-                bar.close();
-                System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
-                        r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
-                if (json != null) ShearJson.write(json, r);
+            PerplexityResult r;
+            if (cluster.active()) {
+                common.applyWithoutDevice();
+                r = onCluster(spec);
+            } else {
+                common.apply();
+                try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset, 1)) {
+                    r = p == PerplexityProtocol.LINES ? Perplexity.evaluate(target(lm), dataset, spec, bar)
+                            : PplSubset.evaluate(target(lm), dataset, spec, maxTokens, bar);
+                }
+            }
+            System.out.printf("%s %s (window %d): ppl %.4f, nll %.5f over %d tokens, %.0f tokens/s%n",
+                    r.dataset(), r.protocol(), r.window(), r.ppl(), r.nll(), r.tokens(), r.tokensPerSecond());
+            if (json != null) ShearJson.write(json, r);
+        }
+
+        /** Windows cut here with the model's tokenizer, scored on the executors. */
+        private PerplexityResult onCluster(PerplexitySpec spec) {
+            ModelRef ref = ModelRef.of(model == null ? DataPaths.stories260K() : model, tokenizer, modelOptions.options().baseDtype());
+            try (Tokenizer tok = ref.loadTokenizer(); Shards shards = cluster.open(common.device);
+                 ConsoleProgress bar = ConsoleProgress.bar("ppl " + dataset + " on " + shards.describe(), 1)) {
+                int context = ref.config().maxSeqLen();
+                Perplexity.Rows rows = spec.protocol() == PerplexityProtocol.LINES ? Perplexity.rows(tok, context, Datasets.text(dataset), spec)
+                        : PplSubset.rows(tok, context, dataset, spec, maxTokens);
+                return ClusterEval.perplexity(shards, ref, rows, bar);
             }
         }
     }
@@ -73,9 +96,9 @@ final class EvalCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "0", description = "First N items of each task (0: all).") int limit;
         @Option(names = "--template", defaultValue = "stored", description = "stored or harness.") String template;
         @Option(names = "--json") Path json;
+        @Mixin ClusterOptions cluster;
 
         @Override public void run() {
-            common.apply();
             ZeroShotSpec spec = ZeroShotSpec.all().withLimit(limit).withTemplate(Choices.parse("--template", PromptTemplate.class, template));
             if (tasks != null) {
                 List<ZeroShotTask> t = new ArrayList<>();
@@ -83,14 +106,21 @@ final class EvalCommand implements Runnable {
                 spec = spec.withTasks(t);
             }
             if (json != null) OutputPaths.check("--json", json, OutputPaths.Kind.REPORT, false, Inputs.of(model, tokenizer));
-            try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
-                ZeroShotResult r;
-                try (ConsoleProgress bar = ConsoleProgress.bar("zero-shot", 1)) {
+            ZeroShotResult r;
+            if (cluster.active()) {
+                common.applyWithoutDevice();
+                ModelRef ref = ModelRef.of(model == null ? DataPaths.stories260K() : model, tokenizer, modelOptions.options().baseDtype());
+                try (Shards shards = cluster.open(common.device); ConsoleProgress bar = ConsoleProgress.bar("zero-shot on " + shards.describe(), 1)) {
+                    r = ClusterEval.zeroShot(shards, ref, spec, bar).result();
+                }
+            } else {
+                common.apply();
+                try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); ConsoleProgress bar = ConsoleProgress.bar("zero-shot", 1)) {
                     r = ZeroShot.evaluate(target(lm), spec, bar);
                 }
-                System.out.println(table(r));
-                if (json != null) ShearJson.write(json, r);
             }
+            System.out.println(table(r));
+            if (json != null) ShearJson.write(json, r);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.shear.cli;
 
 import dev.shear.data.SourceSpec;
+import dev.shear.distributed.ModelRef;
+import dev.shear.distributed.Shards;
 import dev.shear.io.AtomicFiles;
 import dev.shear.model.WidthAlignment;
 import dev.shear.pipeline.DefaultData;
@@ -80,6 +82,7 @@ final class PruneCommand implements Runnable {
     @ConfigKey("prune.align.rounding")
     @Option(names = "--align-round", description = "nearest, up or down (with --align; default ${DEFAULT-VALUE}).") String alignRound;
     @Option(names = "--out", required = true, description = "Output model folder (prune-report.json goes inside).") Path out;
+    @Mixin ClusterOptions cluster;
 
     /** The settings these options give: the bundled defaults with every option applied. */
     PruneSettings settings() {
@@ -115,8 +118,11 @@ final class PruneCommand implements Runnable {
         Path ckptDir = Preflight.checkpointDir(out);
         if (!resume) AtomicFiles.deleteTree(ckptDir);               // absent, empty, or this command's own with --force: Preflight refused the rest
         Checkpointer ckpt = resume || checkpointEvery > 0 ? new FileCheckpointer(ckptDir, 2, fp) : Checkpointer.NONE;
-        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options())) {
-            PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root());
+        try (LoadedLm lm = LoadedLm.open(model, tokenizer, modelOptions.options()); Shards shards = cluster.open(common.device)) {
+            // on a cluster: KDA's probes and the one-shot calibration, on the executors' copies of this file
+            PruneJob.Remote remote = shards == null ? null
+                    : new PruneJob.Remote(shards, ModelRef.of(lm.path(), tokenizer, modelOptions.options().baseDtype()));
+            PruneRun.Result r = PruneJob.run(PruneJob.trace(lm, s), lm.tokenizer(), s, specs, out, ckpt, ConsoleProgress.root(), remote);
             System.out.printf("%s: removed %.2f%% of parameters (target %.2f%%), %d -> %d, %.1f s; model and prune-report.json in %s%n",
                     r.method(), 100 * r.achievedRatio(), 100 * r.targetRatio(), r.paramsBefore(), r.paramsAfter(), r.seconds(), out);
             if (r.alignment() != null) {

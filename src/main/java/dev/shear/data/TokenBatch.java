@@ -4,7 +4,7 @@ package dev.shear.data;
  * One training micro-batch: inputs and next-token targets (B, T), and a 0/1 loss weight per target
  * (0 masks prompt tokens and padding).
  */
-public record TokenBatch(int[][] inputs, int[][] targets, float[][] weights) {
+public record TokenBatch(int[][] inputs, int[][] targets, float[][] weights) implements java.io.Serializable {
     public TokenBatch {
         if (inputs.length == 0 || inputs.length != targets.length || inputs.length != weights.length)
             throw new IllegalArgumentException("token batch rows differ: inputs " + inputs.length + ", targets " + targets.length + ", weights " + weights.length);

@@ -65,5 +65,8 @@ public final class GradientTape implements AutoCloseable {
         pending.clear();
         if (active == this) active = null;
         collector.close();
+        // DJL's collector restores the thread's previous switch, and libtorch starts every thread recording
+        // (DJL turns it off only on the thread that loads the engine): off, as on that thread, whatever thread this is
+        JniUtils.setGradMode(false);
     }
 }

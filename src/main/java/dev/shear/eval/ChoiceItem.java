@@ -1,5 +1,6 @@
 package dev.shear.eval;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -8,7 +9,7 @@ import java.util.List;
  *
  * @param index position of the item in its file (0-based, blank lines not counted)
  */
-public record ChoiceItem(int index, int gold, List<Option> options) {
+public record ChoiceItem(int index, int gold, List<Option> options) implements Serializable {
     public ChoiceItem {
         options = List.copyOf(options);
         if (options.size() < 2 || gold < 0 || gold >= options.size())
@@ -20,7 +21,7 @@ public record ChoiceItem(int index, int gold, List<Option> options) {
      *                          whitespace moves from the context: the acc_norm divisor
      * @param choiceChars       length of the bare choice text: lm-eval's acc_norm divisor
      */
-    public record Option(String context, String continuation, int continuationChars, int choiceChars) {
+    public record Option(String context, String continuation, int continuationChars, int choiceChars) implements Serializable {
         public Option {
             if (continuation.isEmpty()) throw new IllegalArgumentException("empty continuation after context \"" + context + "\"");
         }

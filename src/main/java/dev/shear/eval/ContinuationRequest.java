@@ -1,6 +1,7 @@
 package dev.shear.eval;
 
 import dev.shear.io.Tokenizer;
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,7 +16,7 @@ import java.util.Map;
  * @param contTokens continuation tokens before any cut
  * @param truncated  the row was cut from the left
  */
-record ContinuationRequest(TokenWindow window, int contTokens, boolean truncated) {
+public record ContinuationRequest(TokenWindow window, int contTokens, boolean truncated) implements Serializable {
 
     static ContinuationRequest of(Tokenizer tok, String context, String continuation, int contextLength) {
         return of(tok, context, continuation, contextLength, new HashMap<>());

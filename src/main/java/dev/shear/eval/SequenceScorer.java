@@ -7,6 +7,8 @@ import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
 import dev.shear.model.LayerWidths;
+import dev.shear.model.ModelConfig;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -22,54 +24,73 @@ final class SequenceScorer {
     private SequenceScorer() {}
 
     static RowScore[] score(CausalLm model, List<TokenWindow> rows, BatchShape shape, Progress progress) {
+        return PassScores.scoreAll(model, plan(model.config(), rows, shape), rows.size(), progress);
+    }
+
+    /** The passes {@link #score} makes, longest rows first, each as many rows as the shape allows. */
+    static List<ScoringPass> plan(ModelConfig config, List<TokenWindow> rows, BatchShape shape) {
         int n = rows.size();
-        int heads = heads(model);
-        int vocab = model.config().vocabSize();
-        checkContext(model, rows);
+        int heads = heads(config);
+        int vocab = config.vocabSize();
+        checkContext(config, rows);
         Integer[] order = new Integer[n];
         for (int i = 0; i < n; i++) order[i] = i;
         Arrays.sort(order, Comparator.comparingInt((Integer i) -> -rows.get(i).inputLength()));
-        RowScore[] out = new RowScore[n];
+        List<ScoringPass> passes = new ArrayList<>();
         int start = 0;
         while (start < n) {
             int len = rows.get(order[start]).inputLength();
             int b = 1;
             while (start + b < n && shape.fits(b, len, heads, vocab)) b++;
-            scoreBatch(model, rows, Arrays.copyOfRange(order, start, start + b), len, out);
+            int[] index = new int[b];
+            List<TokenWindow> windows = new ArrayList<>(b);
+            for (int r = 0; r < b; r++) {
+                index[r] = order[start + r];
+                windows.add(rows.get(index[r]));
+            }
+            passes.add(new Pass(index, windows, len));
             start += b;
-            progress.step(start, n);
         }
-        return out;
+        return passes;
     }
 
     /** The most attention heads of any layer: they size the attention scores of a pass. */
-    static int heads(CausalLm model) {
-        return model.config().layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
+    static int heads(ModelConfig config) {
+        return config.layers().stream().mapToInt(LayerWidths::numHeads).max().orElse(1);
     }
 
-    static void checkContext(CausalLm model, List<TokenWindow> rows) {
-        int context = model.config().maxSeqLen();
+    static void checkContext(ModelConfig config, List<TokenWindow> rows) {
+        int context = config.maxSeqLen();
         for (TokenWindow w : rows)
             if (w.inputLength() > context)
                 throw new IllegalArgumentException("eval: row of " + w.inputLength() + " input tokens exceeds the context " + context);
     }
 
-    private static void scoreBatch(CausalLm model, List<TokenWindow> rows, Integer[] batch, int len, RowScore[] out) {
-        int[][] inputs = new int[batch.length][];
-        int[][] targets = new int[batch.length][];
-        for (int r = 0; r < batch.length; r++) {
-            int[] t = rows.get(batch[r]).tokens();
-            inputs[r] = padded(t, 0, t.length - 1, len);
-            targets[r] = padded(t, 1, t.length, len);
+    /** Rows right-padded to the longest one's input length, in one forward pass. */
+    private record Pass(int[] index, List<TokenWindow> windows, int len) implements ScoringPass {
+        @Override public int rows() { return index.length; }
+
+        @Override public PassScores score(CausalLm model) {
+            long t0 = System.nanoTime();
+            int b = windows.size();
+            int[][] inputs = new int[b][];
+            int[][] targets = new int[b][];
+            for (int r = 0; r < b; r++) {
+                int[] t = windows.get(r).tokens();
+                inputs[r] = padded(t, 0, t.length - 1, len);
+                targets[r] = padded(t, 1, t.length, len);
+            }
+            double[] nll;
+            long[] argmax;
+            try (StepScope s = Engine.openScope(model.store())) {
+                Tensor logits = model.forward(s.tokens(inputs));                          // (B, T, V)
+                nll = Ops.tokenNll(logits, s.tokens(targets)).toDoubles();                // (B, T)
+                argmax = logits.argmax(-1).toLongs();                                     // (B, T)
+            }
+            RowScore[] out = new RowScore[b];
+            for (int r = 0; r < b; r++) out[r] = sum(windows.get(r), 0, nll, argmax, r * len);
+            return PassScores.of(index, out, (System.nanoTime() - t0) / 1e9);
         }
-        double[] nll;
-        long[] argmax;
-        try (StepScope s = Engine.openScope(model.store())) {
-            Tensor logits = model.forward(s.tokens(inputs));                          // (B, T, V)
-            nll = Ops.tokenNll(logits, s.tokens(targets)).toDoubles();                // (B, T)
-            argmax = logits.argmax(-1).toLongs();                                     // (B, T)
-        }
-        for (int r = 0; r < batch.length; r++) out[batch[r]] = sum(rows.get(batch[r]), 0, nll, argmax, r * len);
     }
 
     /** tokens[from, to) right-padded to len. */

@@ -7,6 +7,8 @@ import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
 import dev.shear.model.KvCache;
+import dev.shear.model.ModelConfig;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +25,7 @@ final class SharedPrefixScorer {
     private SharedPrefixScorer() {}
 
     /** A group's rows, the input tokens they share, and where its rows go in the output. */
-    private record Group(List<TokenWindow> rows, int prefix, int first) {
+    private record Group(List<TokenWindow> rows, int prefix, int first) implements Serializable {
         /** Longest remaining input of a row after the prefix. */
         int suffix() { return rows.stream().mapToInt(w -> w.inputLength() - prefix).max().orElseThrow(); }
 
@@ -33,26 +35,30 @@ final class SharedPrefixScorer {
 
     /** @return scores in group order, the rows of each group in order */
     static RowScore[] score(CausalLm model, List<List<TokenWindow>> groups, BatchShape shape, Progress progress) {
+        int n = 0;
+        for (List<TokenWindow> g : groups) n += g.size();
+        return PassScores.scoreAll(model, plan(model.config(), groups, shape), n, progress);
+    }
+
+    /** The passes {@link #score} makes: groups sorted by prefix (longest first), packed while both passes fit the shape. */
+    static List<ScoringPass> plan(ModelConfig config, List<List<TokenWindow>> groups, BatchShape shape) {
         List<Group> all = new ArrayList<>(groups.size());
         int n = 0;
         for (List<TokenWindow> rows : groups) {
-            SequenceScorer.checkContext(model, rows);
+            SequenceScorer.checkContext(config, rows);
             all.add(new Group(List.copyOf(rows), sharedPrefix(rows), n));
             n += rows.size();
         }
         all.sort(Comparator.comparingInt((Group g) -> -g.prefix()).thenComparingInt(g -> -g.suffix()));
-        int heads = SequenceScorer.heads(model), vocab = model.config().vocabSize();
-        RowScore[] out = new RowScore[n];
-        int start = 0, done = 0;
+        int heads = SequenceScorer.heads(config), vocab = config.vocabSize();
+        List<ScoringPass> passes = new ArrayList<>();
+        int start = 0;
         while (start < all.size()) {
             int end = batchEnd(all, start, shape, heads, vocab);
-            List<Group> batch = all.subList(start, end);
-            scoreBatch(model, batch, out);
+            passes.add(new Pass(List.copyOf(all.subList(start, end))));
             start = end;
-            done += batch.stream().mapToInt(g -> g.rows().size()).sum();
-            progress.step(done, n);
         }
-        return out;
+        return passes;
     }
 
     /**
@@ -96,37 +102,48 @@ final class SharedPrefixScorer {
         return p;
     }
 
-    private static void scoreBatch(CausalLm model, List<Group> batch, RowScore[] out) {
-        int rows = batch.stream().mapToInt(g -> g.rows().size()).sum();
-        int prefix = padTo(batch.get(0).prefix()), suffix = batch.stream().mapToInt(Group::suffix).max().orElseThrow();
-        int[][] prefixes = new int[batch.size()][];
-        int[][] inputs = new int[rows][], targets = new int[rows][];
-        int[] rowGroup = new int[rows], rowPrefix = new int[rows];
-        int r = 0;
-        for (int g = 0; g < batch.size(); g++) {
-            Group group = batch.get(g);
-            int p = group.prefix();
-            prefixes[g] = SequenceScorer.padded(group.rows().get(0).tokens(), 0, p, prefix);
-            for (TokenWindow w : group.rows()) {
-                int[] t = w.tokens();
-                inputs[r] = SequenceScorer.padded(t, p, t.length - 1, suffix);
-                targets[r] = SequenceScorer.padded(t, p + 1, t.length, suffix);
-                rowGroup[r] = g;
-                rowPrefix[r++] = p;
+    /** Groups whose prefixes fill the KV cache in a first pass and whose rows continue from it in a second. */
+    private record Pass(List<Group> batch) implements ScoringPass {
+        @Override public int rows() { return batch.stream().mapToInt(g -> g.rows().size()).sum(); }
+
+        @Override public PassScores score(CausalLm model) {
+            long t0 = System.nanoTime();
+            int rows = rows();
+            int prefix = padTo(batch.get(0).prefix()), suffix = batch.stream().mapToInt(Group::suffix).max().orElseThrow();
+            int[][] prefixes = new int[batch.size()][];
+            int[][] inputs = new int[rows][], targets = new int[rows][];
+            int[] rowGroup = new int[rows], rowPrefix = new int[rows];
+            int r = 0;
+            for (int g = 0; g < batch.size(); g++) {
+                Group group = batch.get(g);
+                int p = group.prefix();
+                prefixes[g] = SequenceScorer.padded(group.rows().get(0).tokens(), 0, p, prefix);
+                for (TokenWindow w : group.rows()) {
+                    int[] t = w.tokens();
+                    inputs[r] = SequenceScorer.padded(t, p, t.length - 1, suffix);
+                    targets[r] = SequenceScorer.padded(t, p + 1, t.length, suffix);
+                    rowGroup[r] = g;
+                    rowPrefix[r++] = p;
+                }
             }
+            double[] nll;
+            long[] argmax;
+            try (StepScope s = Engine.openScope(model.store())) {
+                KvCache cache = new KvCache(s, model.config().numLayers());
+                model.prefill(s.tokens(prefixes), cache);                                  // (G, P) into the cache
+                Tensor logits = model.forward(s.tokens(inputs), cache.fork(s, rowGroup, rowPrefix));   // (R, S, V)
+                nll = Ops.tokenNll(logits, s.tokens(targets)).toDoubles();                // (R, S)
+                argmax = logits.argmax(-1).toLongs();                                     // (R, S)
+            }
+            int[] index = new int[rows];
+            RowScore[] out = new RowScore[rows];
+            r = 0;
+            for (Group group : batch)
+                for (int i = 0; i < group.rows().size(); i++, r++) {
+                    index[r] = group.first() + i;
+                    out[r] = SequenceScorer.sum(group.rows().get(i), group.prefix(), nll, argmax, r * suffix);
+                }
+            return PassScores.of(index, out, (System.nanoTime() - t0) / 1e9);
         }
-        double[] nll;
-        long[] argmax;
-        try (StepScope s = Engine.openScope(model.store())) {
-            KvCache cache = new KvCache(s, model.config().numLayers());
-            model.prefill(s.tokens(prefixes), cache);                                  // (G, P) into the cache
-            Tensor logits = model.forward(s.tokens(inputs), cache.fork(s, rowGroup, rowPrefix));   // (R, S, V)
-            nll = Ops.tokenNll(logits, s.tokens(targets)).toDoubles();                // (R, S)
-            argmax = logits.argmax(-1).toLongs();                                     // (R, S)
-        }
-        r = 0;
-        for (Group group : batch)
-            for (int i = 0; i < group.rows().size(); i++, r++)
-                out[group.first() + i] = SequenceScorer.sum(group.rows().get(i), group.prefix(), nll, argmax, r * suffix);
     }
 }

@@ -3,6 +3,8 @@ package dev.shear.eval;
 import dev.shear.data.StoredItem;
 import dev.shear.data.TaskFile;
 import dev.shear.engine.Progress;
+import dev.shear.io.Tokenizer;
+import dev.shear.model.ModelConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,10 +37,14 @@ public final class ZeroShot {
             results.add(summarise(e.getKey(), spec.template(), scores, (System.nanoTime() - t0) / 1e9));
             done += requests(e.getValue());
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new ZeroShotResult(spec.template().id(), spec.limit(), results,
-                mean(results, false), mean(results, true), target.modelSha256(), target.tokenizerDescription(),
-                spec.batch().rows(), spec.batch().tokens(), (int) total, seconds, total / seconds);
+        return result(spec, results, target.modelSha256(), target.tokenizerDescription(), total, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** A run's result from its tasks' results, as {@link #evaluate} reports it. */
+    public static ZeroShotResult result(ZeroShotSpec spec, List<ZeroShotTaskResult> results, String modelSha256, String tokenizer,
+                                        long requests, double seconds) {
+        return new ZeroShotResult(spec.template().id(), spec.limit(), results, mean(results, false), mean(results, true), modelSha256, tokenizer,
+                spec.batch().rows(), spec.batch().tokens(), (int) requests, seconds, requests / seconds);
     }
 
     /** A task's first spec.limit() items, validated and put through the spec's template. */
@@ -65,12 +71,17 @@ public final class ZeroShot {
 
     /** Every option tokenized as lm-evaluation-harness does, one list per item; an item's shared context is encoded once. */
     static List<List<ContinuationRequest>> requests(EvalTarget target, List<ChoiceItem> items) {
+        return tokenize(target.tokenizer(), target.contextLength(), items);
+    }
+
+    /** The requests of {@link #requests} from the tokenizer alone: what {@link #plan} takes, wherever it was computed. */
+    public static List<List<ContinuationRequest>> tokenize(Tokenizer tok, int contextLength, List<ChoiceItem> items) {
         List<List<ContinuationRequest>> out = new ArrayList<>(items.size());
         for (ChoiceItem item : items) {
             List<ContinuationRequest> group = new ArrayList<>();
             Map<String, int[]> contexts = new HashMap<>();
             for (ChoiceItem.Option o : item.options())
-                group.add(ContinuationRequest.of(target.tokenizer(), o.context(), o.continuation(), target.contextLength(), contexts));
+                group.add(ContinuationRequest.of(tok, o.context(), o.continuation(), contextLength, contexts));
             out.add(group);
         }
         return out;
@@ -79,6 +90,20 @@ public final class ZeroShot {
     /** Scores tokenized requests (from {@link #requests}) of the items. */
     static List<ItemScore> scoreRequests(EvalTarget target, List<ChoiceItem> items, List<List<ContinuationRequest>> requests,
                                          BatchShape batch, boolean sharedContext, Progress progress) {
+        List<ScoringPass> passes = plan(target.model().config(), requests, batch, sharedContext);
+        return itemScores(items, requests, PassScores.scoreAll(target.model(), passes, rowCount(requests), progress));
+    }
+
+    /**
+     * The forward passes {@link #scoreItems} makes for tokenized items (each item's options share
+     * their context's pass when the shape takes more than one row), to be scored anywhere and put
+     * back together by {@link #itemScores(List, List, List)}.
+     */
+    public static List<ScoringPass> plan(ModelConfig config, List<List<ContinuationRequest>> requests, BatchShape batch) {
+        return plan(config, requests, batch, batch.rows() > 1);
+    }
+
+    private static List<ScoringPass> plan(ModelConfig config, List<List<ContinuationRequest>> requests, BatchShape batch, boolean sharedContext) {
         List<List<TokenWindow>> groups = new ArrayList<>();
         List<TokenWindow> rows = new ArrayList<>();
         for (List<ContinuationRequest> group : requests) {
@@ -86,8 +111,15 @@ public final class ZeroShot {
             groups.add(windows);
             rows.addAll(windows);
         }
-        RowScore[] scores = sharedContext ? SharedPrefixScorer.score(target.model(), groups, batch, progress)
-                : SequenceScorer.score(target.model(), rows, batch, progress);
+        return sharedContext ? SharedPrefixScorer.plan(config, groups, batch) : SequenceScorer.plan(config, rows, batch);
+    }
+
+    /** The items' scores from the scores of every pass {@link #plan} made for them. */
+    public static List<ItemScore> itemScores(List<ChoiceItem> items, List<List<ContinuationRequest>> requests, List<PassScores> passes) {
+        return itemScores(items, requests, PassScores.assemble(rowCount(requests), passes));
+    }
+
+    private static List<ItemScore> itemScores(List<ChoiceItem> items, List<List<ContinuationRequest>> requests, RowScore[] scores) {
         List<ItemScore> out = new ArrayList<>(items.size());
         int k = 0;
         for (int i = 0; i < items.size(); i++) {
@@ -101,6 +133,12 @@ public final class ZeroShot {
             out.add(new ItemScore(items.get(i).index(), items.get(i).gold(), choices));
         }
         return out;
+    }
+
+    private static int rowCount(List<List<ContinuationRequest>> requests) {
+        int n = 0;
+        for (List<ContinuationRequest> g : requests) n += g.size();
+        return n;
     }
 
     public static ZeroShotTaskResult summarise(ZeroShotTask task, PromptTemplate template, List<ItemScore> scores, double seconds) {

@@ -9,7 +9,7 @@ import java.util.Set;
  *
  * @param alpha scale numerator: the update is (alpha / rank) * B A x
  */
-public record LoraConfig(List<String> targets, int rank, double alpha, double dropout, long seed) {
+public record LoraConfig(List<String> targets, int rank, double alpha, double dropout, long seed) implements java.io.Serializable {
     public static final List<String> PRUNING_TARGETS = List.of("q", "k", "v", "o", "gate", "up");
     public static final List<String> ALL_TARGETS = List.of("q", "k", "v", "o", "gate", "up", "down");
     private static final Set<String> KNOWN = Set.of("q", "k", "v", "o", "gate", "up", "down", "qkv", "dense", "h_to_4h", "4h_to_h", "lm_head");

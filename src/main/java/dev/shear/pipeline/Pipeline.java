@@ -1,8 +1,14 @@
 package dev.shear.pipeline;
 
 import dev.shear.data.DataPaths;
+import dev.shear.distributed.ClusterEval;
+import dev.shear.distributed.ClusterSettings;
+import dev.shear.distributed.ModelRef;
+import dev.shear.distributed.Shards;
+import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Progress;
+import dev.shear.eval.Datasets;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
 import dev.shear.eval.PerplexityResult;
@@ -16,6 +22,7 @@ import dev.shear.graph.DependencyGraph;
 import dev.shear.graph.GraphReport;
 import dev.shear.io.AtomicFiles;
 import dev.shear.io.ShearJson;
+import dev.shear.io.Tokenizer;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.prune.PruneRun;
 import dev.shear.prune.PruneSettings;
@@ -41,6 +48,8 @@ public final class Pipeline {
     private final Progress progress;
     private Traced traced;
     private RunFingerprint fingerprint;
+    /** The cluster of the config's spark section while the run lasts; null runs everything here. */
+    private Shards shards;
 
     /** @param progress where the long stages report (one task per stage and model) */
     public Pipeline(PipelineConfig cfg, Progress progress) {
@@ -65,11 +74,20 @@ public final class Pipeline {
         if (RunFingerprint.read(dir) == null) fp.write(dir);
         this.fingerprint = fp;
         Path model = cfg.model() == null ? DataPaths.stories260K() : Path.of(cfg.model());
-        stage("graph", () -> graph(model));
-        stage("prune", () -> prune(model));
-        stage("recover", () -> recover(model));
-        stage("evaluate", () -> evaluate(model));
-        stage("report", () -> PipelineReport.write(dir, cfg, model, stageSeconds));
+        try {
+            if (cfg.spark().active()) {
+                shards = Shards.connect(new ClusterSettings(cfg.spark().master(), cfg.spark().properties(), Engine.device().isGpu() ? "cuda" : "cpu"));
+                log("cluster: " + shards.describe() + ", " + shards.parallelism() + " task slots (KDA, one-shot calibration and evaluation run there)");
+            }
+            stage("graph", () -> graph(model));
+            stage("prune", () -> prune(model));
+            stage("recover", () -> recover(model));
+            stage("evaluate", () -> evaluate(model));
+            stage("report", () -> PipelineReport.write(dir, cfg, model, stageSeconds));
+        } finally {
+            if (shards != null) shards.close();
+            shards = null;
+        }
         return dir.resolve("report.html");
     }
 
@@ -121,8 +139,9 @@ public final class Pipeline {
             traced = new Traced(lm, PruneJob.trace(lm, s));
         }
         try (LoadedLm lm = traced.lm()) {
+            PruneJob.Remote remote = shards == null ? null : new PruneJob.Remote(shards, ModelRef.of(model, null, DType.F32));
             PruneRun.Result r = PruneJob.run(traced.target(), lm.tokenizer(), s, data, dir.resolve("pruned"),
-                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2, fingerprint), progress);
+                    new FileCheckpointer(dir.resolve("pruned.ckpt"), 2, fingerprint), progress, remote);
             log(String.format("prune: %s removed %.2f%% of parameters (%d -> %d), target %.2f%%", r.method(),
                     100 * r.achievedRatio(), r.paramsBefore(), r.paramsAfter(), 100 * r.targetRatio()));
         } finally {
@@ -155,6 +174,7 @@ public final class Pipeline {
 
     /** The numbers the report quotes; `./shear eval` on the saved model gives the same ones. */
     public ModelEvaluation evaluateOne(Path model) {
+        if (shards != null) return evaluateOnCluster(model);
         try (LoadedLm lm = LoadedLm.open(model, null)) {
             EvalTarget t = new EvalTarget(lm.model(), lm.tokenizer(), lm.sha256());
             Map<String, PerplexityResult> ppl = new LinkedHashMap<>();
@@ -172,6 +192,31 @@ public final class Pipeline {
             }
             return new ModelEvaluation(lm.model().numParams(), lm.sha256(), ppl, z);
         }
+    }
+
+    /** {@link #evaluateOne} with the windows and items scored on the cluster: the same numbers (docs/distributed.md). */
+    private ModelEvaluation evaluateOnCluster(Path model) {
+        ModelRef ref = ModelRef.of(model, null, DType.F32);
+        int context = ref.config().maxSeqLen();
+        Map<String, PerplexityResult> ppl = new LinkedHashMap<>();
+        try (Tokenizer tok = ref.loadTokenizer()) {
+            for (String ds : cfg.evaluation().ppl()) {
+                Perplexity.Rows rows = ds.equals("tinystories")
+                        ? Perplexity.rows(tok, context, Datasets.text("tinystories"), PerplexitySpec.lines(DefaultData.VALIDATION_END, -1))
+                        : PplSubset.rows(tok, context, ds, PerplexitySpec.llmPruner(), cfg.evaluation().pplTokens());
+                ppl.put(ds, ClusterEval.perplexity(shards, ref, rows, Progress.NONE));
+            }
+        }
+        List<ZeroShotTask> tasks = cfg.evaluation().zeroshotTasks();
+        ZeroShotResult z = null;
+        if (!tasks.isEmpty()) {
+            try (Progress bar = progress.task("zero-shot " + model.getFileName() + " on " + shards.describe(), 1)) {
+                z = ClusterEval.zeroShot(shards, ref, ZeroShotSpec.all().withTasks(tasks).withLimit(cfg.evaluation().zeroshotLimit()), bar).result();
+            }
+        }
+        long params = 0;                                          // what CausalLm.numParams counts, from the config: the driver loads no weights
+        for (long[] shape : dev.shear.model.WeightNames.expectedShapes(ref.config()).values()) params += dev.shear.engine.HostTensor.numel(shape);
+        return new ModelEvaluation(params, ref.sha256(), ppl, z);
     }
 
     private void writeConfig() { AtomicFiles.writeString(dir.resolve(RESOLVED_CONFIG), ConfigYaml.write(cfg)); }

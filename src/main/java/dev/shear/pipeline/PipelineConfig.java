@@ -21,7 +21,7 @@ import java.util.Set;
  * defaults there too, and so does the Java API. A config file overrides them key by key; unknown keys
  * are errors that name the key, and the flat prune keys of older configs are still read.
  */
-public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation) {
+public record PipelineConfig(String model, String output, long seed, Prune prune, Recovery recovery, Evaluation evaluation, Spark spark) {
     static final String DEFAULTS = "defaults.yaml";
     /** Keys whose null means "not set here": the model (stories260K), the spec (the built-in one), and the spec's own budget. */
     private static final Set<String> NULLABLE = Set.of("model", "recovery.spec", "recovery.rounds", "recovery.steps_per_round",
@@ -31,6 +31,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
         if (prune == null) throw new IllegalArgumentException("prune is missing");
         if (recovery == null) throw new IllegalArgumentException("recovery is missing");
         if (evaluation == null) throw new IllegalArgumentException("evaluation is missing");
+        if (spark == null) throw new IllegalArgumentException("spark is missing");
         if (output == null || output.isBlank()) throw new IllegalArgumentException("output must name a folder");
     }
 
@@ -83,23 +84,48 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
                 recovery.distill() == null ? spec.distill() : recovery.distill());
     }
 
+    /**
+     * The cluster mode (docs/distributed.md).
+     *
+     * @param master a Spark master URL, or null to run everything in this process
+     * @param conf   further Spark properties as key=value
+     */
+    public record Spark(String master, List<String> conf) {
+        public Spark {
+            conf = List.copyOf(conf == null ? List.of() : conf);
+            for (String c : conf)
+                if (c.indexOf('=') <= 0) throw new IllegalArgumentException("conf '" + c + "' should be key=value");
+        }
+
+        public boolean active() { return master != null && !master.isBlank(); }
+
+        /** The properties as a map, in order. */
+        public Map<String, String> properties() {
+            Map<String, String> m = new java.util.LinkedHashMap<>();
+            for (String c : conf) m.put(c.substring(0, c.indexOf('=')).strip(), c.substring(c.indexOf('=') + 1).strip());
+            return m;
+        }
+    }
+
     /** The pruning settings of this run; their seeds are the run's. */
     public PruneSettings pruneSettings() { return prune.settings(); }
 
-    public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation); }
+    public PipelineConfig withOutput(String out) { return new PipelineConfig(model, out, seed, prune, recovery, evaluation, spark); }
+
+    public PipelineConfig withSpark(Spark s) { return new PipelineConfig(model, output, seed, prune, recovery, evaluation, s); }
 
     /** The run with another seed; the pruning run's and its adapters' seeds follow it, as they do from a config file. */
     public PipelineConfig withSeed(long s) {
         PruneSettings p = prune.settings();
         p = p.withSeed(s).withTraining(p.training().withLora(p.training().lora().withSeed(s)));
-        return new PipelineConfig(model, output, s, new Prune(p, prune.data()), recovery, evaluation);
+        return new PipelineConfig(model, output, s, new Prune(p, prune.data()), recovery, evaluation, spark);
     }
 
     /** Distillation from the original model in both pruning-time training and recovery. */
     public PipelineConfig withDistill(dev.shear.train.DistillSettings d) {
         PruneSettings s = prune.settings();
         return new PipelineConfig(model, output, seed, new Prune(s.withTraining(s.training().withDistill(d)), prune.data()),
-                new Recovery(recovery.spec(), recovery.rounds(), recovery.stepsPerRound(), recovery.checkpointEvery(), d), evaluation);
+                new Recovery(recovery.spec(), recovery.rounds(), recovery.stepsPerRound(), recovery.checkpointEvery(), d), evaluation, spark);
     }
 
     /** The bundled defaults. */

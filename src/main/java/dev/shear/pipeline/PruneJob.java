@@ -4,6 +4,10 @@ import dev.shear.data.BatchSource;
 import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
 import dev.shear.data.SourceSpec;
+import dev.shear.distributed.ClusterPrune;
+import dev.shear.distributed.ModelRef;
+import dev.shear.distributed.Shards;
+import dev.shear.distributed.ValidationProbe;
 import dev.shear.engine.Progress;
 import dev.shear.io.LoadedModel;
 import dev.shear.io.ModelFolder;
@@ -15,7 +19,6 @@ import dev.shear.train.ModelTeacher;
 import dev.shear.prune.PruneSettings;
 import dev.shear.prune.PruneTarget;
 import dev.shear.recover.DynamicMixture;
-import dev.shear.recover.Validation;
 import dev.shear.train.Checkpointer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,10 +59,22 @@ public final class PruneJob {
     /** Inserts the pruning-time adapters into a loaded model and traces it; a run does this once. */
     public static PruneTarget trace(LoadedLm lm, PruneSettings s) { return PruneTarget.trace(lm.model(), s.training().lora()); }
 
+    /**
+     * A cluster doing KDA's probes and the one-shot calibration on its copies of the model file the
+     * target was loaded from (docs/distributed.md).
+     */
+    public record Remote(Shards shards, ModelRef model) {}
+
     /** Prunes a traced model with the settings' method, saves the compact model in {@code out} with prune-report.json. */
     public static PruneRun.Result run(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Path out, Checkpointer ckpt,
                                       Progress progress) {
-        PruneRun.Outcome o = prune(target, tok, s, data, ckpt, progress);
+        return run(target, tok, s, data, out, ckpt, progress, null);
+    }
+
+    /** As above, with KDA and the one-shot calibration on a cluster when {@code remote} is not null. */
+    public static PruneRun.Result run(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Path out, Checkpointer ckpt,
+                                      Progress progress, Remote remote) {
+        PruneRun.Outcome o = prune(target, tok, s, data, ckpt, progress, remote);
         try (CausalLm compact = o.compact()) {
             ModelFolder.save(new LoadedModel(compact.config(), compact.toHost(), null), tok, out);
         }
@@ -73,6 +88,12 @@ public final class PruneJob {
      */
     public static PruneRun.Outcome prune(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Checkpointer ckpt,
                                          Progress progress) {
+        return prune(target, tok, s, data, ckpt, progress, null);
+    }
+
+    /** As above, with KDA and the one-shot calibration on a cluster when {@code remote} is not null. */
+    public static PruneRun.Outcome prune(PruneTarget target, Tokenizer tok, PruneSettings s, PruneData data, Checkpointer ckpt,
+                                         Progress progress, Remote remote) {
         CausalLm model = target.model();
         List<Corpus> train = new ArrayList<>();
         for (SourceSpec spec : data.sources()) train.add(Corpus.load(spec, tok, data.minTokens()));
@@ -89,9 +110,11 @@ public final class PruneJob {
         // distillation's teacher: the original weights, copied before pruning changes them in place
         CausalLm teacher = s.training().distill().enabled() ? CausalLm.fromWeights(model.config(), model.toHost(), model.dtype()) : null;
         try (Progress bar = progress.task("prune " + s.method().cliName(), total)) {
-            PruneRun.Context ctx = PruneRun.Context.of(batches, m -> Validation.ppl(m, val, ctxLen, 16))
+            ValidationProbe probe = new ValidationProbe(val, ctxLen, 16);
+            PruneRun.Context ctx = PruneRun.Context.of(batches, probe)
                     .withCheckpoints(ckpt).withProgress(bar).withPreview(dynamic == null ? null : new DynamicPruneData(dynamic))
                     .withTeacher(teacher == null ? null : new ModelTeacher(teacher, s.training().distill().topK()));
+            if (remote != null) ctx = ctx.withOffload(new ClusterPrune(remote.shards(), remote.model(), probe, Progress.NONE));
             o = PruneRun.run(target, s, ctx);
             bar.step(total, total);
         } finally {

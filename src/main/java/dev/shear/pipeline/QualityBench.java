@@ -63,7 +63,10 @@ public final class QualityBench {
     private final Consumer<String> rows;
     private KnowledgeDistribution.Result kda;
 
-    /** @param rows sees each row as one line of JSON as it is appended (the CLI prints it) */
+    /**
+     * @param out  the JSONL file rows are appended to; null keeps none (a cluster's executor hands its rows back instead)
+     * @param rows sees each row as one line of JSON as it is appended (the CLI prints it)
+     */
     public QualityBench(Path out, int pplTokens, RecoverySettings measure, Consumer<String> rows) {
         this.out = out;
         this.rows = rows;
@@ -78,7 +81,45 @@ public final class QualityBench {
         }
     }
 
+    /** The same loaded model, data and KDA result, with rows going to another file and listener (null file: none). */
+    private QualityBench(QualityBench from, Path out, Consumer<String> rows) {
+        this.tok = from.tok;
+        this.original = from.original;
+        this.recoverySources.addAll(from.recoverySources);
+        this.referencePpl = from.referencePpl;
+        this.out = out;
+        this.pplTokens = from.pplTokens;
+        this.measureSettings = from.measureSettings;
+        this.rows = rows;
+        this.kda = from.kda;
+    }
+
+    /** This bench writing no file, each row handed to the listener as one line of JSON: a grid cell run on a cluster. */
+    public QualityBench withoutFile(Consumer<String> rows) { return new QualityBench(this, null, rows); }
+
     public CausalLm fresh() { return CausalLm.fromWeights(original.config(), original.weights(), DType.F32); }
+
+    /**
+     * The KDA result every method shares: computed by the first {@link #prune} or here, once; a
+     * cluster computes it on the driver and hands it to each cell ({@link #withKda}).
+     */
+    public KnowledgeDistribution.Result kda() {
+        if (kda == null) {
+            List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
+            try (CausalLm model = fresh()) {
+                PruneTarget target = PruneTarget.trace(model, PipelineConfig.defaults().pruneSettings().training().lora());
+                kda = target.adapters().bypassed(() -> KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15,
+                        x -> Validation.ppl(x, val, 512, 16), Progress.NONE));
+                target.adapters().discard();
+            }
+        }
+        return kda;
+    }
+
+    public QualityBench withKda(KnowledgeDistribution.Result k) {
+        this.kda = k;
+        return this;
+    }
 
     /**
      * Prunes a fresh copy. KDA (magnitude proxy, no randomness) runs once and protects the same groups
@@ -132,7 +173,7 @@ public final class QualityBench {
 
     /** True when a row with these key fields is already in the file. */
     public boolean done(Map<String, Object> key) {
-        if (!Files.exists(out)) return false;
+        if (out == null || !Files.exists(out)) return false;
         try {
             for (String line : Files.readAllLines(out)) {
                 if (line.isBlank()) continue;
@@ -181,6 +222,7 @@ public final class QualityBench {
 
     public void save(Map<String, Object> row) {
         rows.accept(ShearJson.string(row).replace("\n", " "));
+        if (out == null) return;
         try {
             Files.createDirectories(out.toAbsolutePath().getParent());
             Files.writeString(out, ShearJson.MAPPER.writeValueAsString(row).replace("\n", "").replaceAll("\\s+", " ") + "\n",

@@ -6,6 +6,8 @@ import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
 import dev.shear.recover.RecoverySettings;
+import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -29,7 +31,7 @@ public final class QualityTable {
      */
     public record Protocol(List<Method> methods, List<Double> ratios, List<Long> seeds, LhspgSchedule schedule, int recoverySteps,
                            double pruneLr, double lr, int batch, int seq, PruneJob.DataKind pruneData, Allocation allocation,
-                           List<String> budgets, String label) {
+                           List<String> budgets, String label) implements Serializable {
         public Protocol {
             methods = List.copyOf(methods);
             ratios = List.copyOf(ratios);
@@ -50,18 +52,59 @@ public final class QualityTable {
         this.bench = bench;
     }
 
+    /**
+     * One cell of the grid, run on its own wherever it is sent (a cluster runs one per task): the
+     * dense model, the dense model given the methods' recovery for a seed, or one method at a ratio
+     * and seed with every budget of the protocol. A serialisable description in, its rows out; a new
+     * protocol is another kind of cell.
+     *
+     * @param method null for the dense rows
+     */
+    public record Cell(Kind kind, Method method, double ratio, long seed) implements Serializable {
+        public enum Kind { DENSE, DENSE_RECOVERY, METHOD }
+    }
+
     public void run() {
-        try (CausalLm dense = bench.fresh()) {
-            row("dense", 0, 0, "none", 0, dense, null);
-        }
-        int pruneSteps = p.schedule().totalSteps();
+        for (Cell c : cells()) run(c);
+    }
+
+    /** The grid's cells in the order {@link #run()} visits them. */
+    public List<Cell> cells() {
+        List<Cell> out = new ArrayList<>();
+        out.add(new Cell(Cell.Kind.DENSE, null, 0, 0));
         for (long seed : p.seeds()) {
-            try (CausalLm dense = bench.fresh()) {
-                if (!bench.done(key("dense+recovery", 0, seed, "a"))) bench.recover(dense, recovery(seed, p.recoverySteps() + pruneSteps));
-                row("dense+recovery", 0, seed, "a", p.recoverySteps() + pruneSteps, dense, null);
-            }
+            out.add(new Cell(Cell.Kind.DENSE_RECOVERY, null, 0, seed));
             for (double ratio : p.ratios())
-                for (Method m : p.methods()) runMethod(m, ratio, seed, pruneSteps);
+                for (Method m : p.methods()) out.add(new Cell(Cell.Kind.METHOD, m, ratio, seed));
+        }
+        return out;
+    }
+
+    /** True when every row of the cell is in the file already. */
+    public boolean done(Cell c) {
+        return switch (c.kind()) {
+            case DENSE -> bench.done(key("dense", 0, 0, "none"));
+            case DENSE_RECOVERY -> bench.done(key("dense+recovery", 0, c.seed(), "a"));
+            case METHOD -> p.budgets().stream().allMatch(b -> bench.done(key(name(c.method()), c.ratio(), c.seed(), b)));
+        };
+    }
+
+    /** Runs one cell: its rows are evaluated and saved, those already in the file skipped. */
+    public void run(Cell c) {
+        int pruneSteps = p.schedule().totalSteps();
+        switch (c.kind()) {
+            case DENSE -> {
+                try (CausalLm dense = bench.fresh()) {
+                    row("dense", 0, 0, "none", 0, dense, null);
+                }
+            }
+            case DENSE_RECOVERY -> {
+                try (CausalLm dense = bench.fresh()) {
+                    if (!bench.done(key("dense+recovery", 0, c.seed(), "a"))) bench.recover(dense, recovery(c.seed(), p.recoverySteps() + pruneSteps));
+                    row("dense+recovery", 0, c.seed(), "a", p.recoverySteps() + pruneSteps, dense, null);
+                }
+            }
+            case METHOD -> runMethod(c.method(), c.ratio(), c.seed(), pruneSteps);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.shear.engine.Ops;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.model.CausalLm;
+import java.io.Serializable;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,9 @@ import java.util.Map;
 
 /**
  * Statistics from calibration batches: per projection input channel, Σx and Σx² over tokens (Wanda,
- * FLAP), and optionally full-weight gradients of the LM loss (LLM-Pruner's Taylor score).
+ * FLAP), and optionally full-weight gradients of the LM loss (LLM-Pruner's Taylor score). Every
+ * batch's contribution is added on the host in double, so statistics collected over shards of the
+ * batches and summed ({@link Sums#plus}) equal those of all the batches at once to rounding in double.
  */
 public final class Calibration {
     private final Map<String, double[]> sum = new HashMap<>();
@@ -23,9 +26,79 @@ public final class Calibration {
     private final Map<String, HostTensor> gradients = new LinkedHashMap<>();
     private final Map<String, double[]> second = new HashMap<>();      // Σ x xᵀ (in × in, row-major) for the modules asked for
     private java.util.Set<String> covarianceOf = java.util.Set.of();
+    private final Map<String, Gradient> gradientSums = new LinkedHashMap<>();
     private long tokens;
 
     private Calibration() {}
+
+    /**
+     * Collects the statistics of a model over calibration batches. A cluster collects them over
+     * shards of the batches on its own copies of the base model and sums them.
+     */
+    public interface Collector {
+        Calibration collect(CausalLm model, List<TokenBatch> batches, boolean withGradients);
+    }
+
+    /**
+     * What a set of batches adds up to, to be summed with other shards' and sent between processes:
+     * Σx and Σx² per module, each weight's gradient summed over batches, and the tokens.
+     */
+    public record Sums(Map<String, double[]> sum, Map<String, double[]> sumSq, Map<String, Gradient> gradients, long tokens) implements Serializable {
+        public Sums {
+            sum = new LinkedHashMap<>(sum);
+            sumSq = new LinkedHashMap<>(sumSq);
+            gradients = new LinkedHashMap<>(gradients);
+        }
+
+        /** Both shards' statistics, element by element (the same model saw both: the keys agree). */
+        public Sums plus(Sums o) {
+            if (!sum.keySet().equals(o.sum.keySet()) || !gradients.keySet().equals(o.gradients.keySet()))
+                throw new IllegalArgumentException("calibration: the shards observed different modules or weights");
+            Map<String, Gradient> g = new LinkedHashMap<>();
+            for (Map.Entry<String, Gradient> e : gradients.entrySet()) g.put(e.getKey(), e.getValue().plus(o.gradients.get(e.getKey())));
+            return new Sums(added(sum, o.sum), added(sumSq, o.sumSq), g, tokens + o.tokens);
+        }
+
+        private static Map<String, double[]> added(Map<String, double[]> a, Map<String, double[]> b) {
+            Map<String, double[]> out = new LinkedHashMap<>();
+            for (Map.Entry<String, double[]> e : a.entrySet()) out.put(e.getKey(), Gradient.add(e.getValue(), b.get(e.getKey())));
+            return out;
+        }
+    }
+
+    /** One weight's gradient summed over batches, in double. */
+    public record Gradient(long[] shape, double[] sum) implements Serializable {
+        Gradient plus(Gradient o) { return new Gradient(shape, add(sum, o.sum)); }
+
+        HostTensor toHost() {
+            float[] f = new float[sum.length];
+            for (int i = 0; i < f.length; i++) f[i] = (float) sum[i];
+            return HostTensor.of(f, shape);
+        }
+
+        static double[] add(double[] a, double[] b) {
+            if (a.length != b.length) throw new IllegalArgumentException("calibration: shards of " + a.length + " and " + b.length + " values");
+            double[] out = a.clone();
+            for (int i = 0; i < out.length; i++) out[i] += b[i];
+            return out;
+        }
+    }
+
+    /** Statistics from sums, e.g. of several shards. */
+    public static Calibration of(Sums s) {
+        Calibration c = new Calibration();
+        c.sum.putAll(s.sum());
+        c.sumSq.putAll(s.sumSq());
+        c.tokens = s.tokens();
+        for (Map.Entry<String, Gradient> e : s.gradients().entrySet()) {
+            c.gradientSums.put(e.getKey(), e.getValue());
+            c.gradients.put(e.getKey(), e.getValue().toHost());
+        }
+        return c;
+    }
+
+    /** The sums behind these statistics. */
+    public Sums sums() { return new Sums(new java.util.TreeMap<>(sum), new java.util.TreeMap<>(sumSq), gradientSums, tokens); }
 
     public static Calibration collect(CausalLm model, List<TokenBatch> batches, boolean withGradients) {
         return collect(model, batches, withGradients, java.util.Set.of());
@@ -66,22 +139,45 @@ public final class Calibration {
         for (int i = 0; i < v.length; i++) acc[i] += v[i];
     }
 
-    /** Gradients of the summed LM loss w.r.t. every base weight; the weights are frozen again afterwards. */
+    private static void add(Map<String, double[]> m, String k, float[] v) {
+        double[] acc = m.computeIfAbsent(k, key -> new double[v.length]);
+        for (int i = 0; i < v.length; i++) acc[i] += v[i];
+    }
+
+    /**
+     * Gradients of the summed LM loss w.r.t. every base weight, each batch's added on the host in
+     * double rather than accumulated by the engine in fp32, so that shards of the batches sum to the
+     * same values; the weights are frozen again afterwards.
+     */
     private void collectGradients(CausalLm model, List<TokenBatch> batches) {
         List<Tensor> ws = List.copyOf(model.params().values());
+        Map<String, double[]> acc = new LinkedHashMap<>();
+        Map<String, long[]> shapes = new HashMap<>();
         try (StepScope s = Engine.openScope(model.store())) {
-            for (Tensor w : ws) { w.requireGrad(true); w.zeroGrad(); }
+            for (Tensor w : ws) w.requireGrad(true);
         }
         try {
             for (TokenBatch b : batches) {
+                try (StepScope s = Engine.openScope(model.store())) {
+                    for (Tensor w : ws) w.zeroGrad();
+                }
                 try (StepScope s = Engine.openScope(model.store()); GradientTape tape = GradientTape.record()) {
                     Tensor logits = model.forward(s.tokens(b.inputs()));
                     Tensor w = s.floats(flatten(b.weights()), model.computeDtype(), b.weights().length, b.weights()[0].length);
                     tape.backward(Ops.crossEntropy(logits, s.tokens(b.targets()), w));
                 }
+                try (StepScope s = Engine.openScope(model.store())) {
+                    for (Map.Entry<String, Tensor> e : model.params().entrySet()) {
+                        HostTensor g = e.getValue().grad().toHost();
+                        shapes.putIfAbsent(e.getKey(), g.shape());
+                        add(acc, e.getKey(), g.data());
+                    }
+                }
             }
-            try (StepScope s = Engine.openScope(model.store())) {
-                for (Map.Entry<String, Tensor> e : model.params().entrySet()) gradients.put(e.getKey(), e.getValue().grad().toHost());
+            for (Map.Entry<String, double[]> e : acc.entrySet()) {
+                Gradient g = new Gradient(shapes.get(e.getKey()), e.getValue());
+                gradientSums.put(e.getKey(), g);
+                gradients.put(e.getKey(), g.toHost());
             }
         } finally {
             try (StepScope s = Engine.openScope(model.store())) {

@@ -6,10 +6,13 @@ import dev.shear.graph.PrunableGroup;
 import dev.shear.graph.StructureRef;
 import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,9 +26,9 @@ public final class KnowledgeDistribution {
     /** Measures a model's perplexity on the analysis set; the pipeline passes validation perplexity on held-out text. */
     public interface Probe { double perplexity(CausalLm model); }
 
-    public record Row(int group, String id, Cluster cluster, int layer, List<Double> ppl, double deviation, boolean unprunable) {}
+    public record Row(int group, String id, Cluster cluster, int layer, List<Double> ppl, double deviation, boolean unprunable) implements Serializable {}
 
-    public record Result(double basePpl, List<Double> ratios, double gammaU, List<Row> rows, double seconds) {
+    public record Result(double basePpl, List<Double> ratios, double gammaU, List<Row> rows, double seconds) implements Serializable {
         public Set<Integer> unprunableGroups() {
             Set<Integer> s = new HashSet<>();
             for (Row r : rows) if (r.unprunable()) s.add(r.group());
@@ -37,29 +40,55 @@ public final class KnowledgeDistribution {
                                  Progress progress) {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
-        List<Row> rows = new ArrayList<>();
-        MagnitudeSaliency proxy = new MagnitudeSaliency();
         ScoringContext ctx = new ScoringContext(set, model, null, null);
+        Map<Integer, List<Double>> curves = new LinkedHashMap<>();
         int done = 0;
         long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
         for (int g = 0; g < set.groups().size(); g++) {
+            if (!set.groups().get(g).prunable()) continue;
+            int before = done;
+            curves.put(g, curve(model, ctx, g, ratios, probe, (d, t) -> progress.step(before + d, total)));
+            done += ratios.size();
+        }
+        return result(set, base, ratios, gammaU, curves, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * One node group's probe: its lowest-magnitude structures removed alone at each ratio, the
+     * perplexity measured, the group restored bit-exactly. A cluster runs one of these per task.
+     *
+     * @param ctx the model's weights for the magnitude proxy (a {@link ScoringContext} without calibration)
+     */
+    public static List<Double> curve(CausalLm model, ScoringContext ctx, int group, List<Double> ratios, Probe probe, Progress progress) {
+        StructureSet set = ctx.set();
+        PrunableGroup pg = set.groups().get(group);
+        if (!pg.prunable()) throw new IllegalArgumentException("kda: node group " + group + " (" + pg.id() + ") is not prunable");
+        List<StructureRef> pool = new ArrayList<>();
+        for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(group, s));
+        double[] scores = new MagnitudeSaliency().score(ctx, pool);
+        List<Double> ppl = new ArrayList<>();
+        for (double p : ratios) {
+            List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
+            ppl.add(Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model)));
+            progress.step(ppl.size(), ratios.size());
+        }
+        return ppl;
+    }
+
+    /** The analysis from the base perplexity and every prunable group's {@link #curve}, wherever they were measured. */
+    public static Result result(StructureSet set, double base, List<Double> ratios, double gammaU, Map<Integer, List<Double>> curves, double seconds) {
+        List<Row> rows = new ArrayList<>();
+        for (int g = 0; g < set.groups().size(); g++) {
             PrunableGroup pg = set.groups().get(g);
             if (!pg.prunable()) continue;
-            List<StructureRef> pool = new ArrayList<>();
-            for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(g, s));
-            double[] scores = proxy.score(ctx, pool);
-            List<Double> ppl = new ArrayList<>();
+            List<Double> ppl = curves.get(g);
+            if (ppl == null || ppl.size() != ratios.size())
+                throw new IllegalArgumentException("kda: node group " + g + " (" + pg.id() + ") has no curve over " + ratios.size() + " ratios");
             double dev = 0;
-            for (double p : ratios) {
-                List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
-                double v = Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model));
-                ppl.add(v);
-                dev += Math.abs(v - base) / base / ratios.size();
-                progress.step(++done, total);
-            }
-            rows.add(new Row(g, pg.id(), pg.cluster(), pg.layer(), ppl, dev, false));
+            for (double v : ppl) dev += Math.abs(v - base) / base / ratios.size();
+            rows.add(new Row(g, pg.id(), pg.cluster(), pg.layer(), List.copyOf(ppl), dev, false));
         }
-        return new Result(base, List.copyOf(ratios), gammaU, markTop(rows, gammaU), (System.nanoTime() - t0) / 1e9);
+        return new Result(base, List.copyOf(ratios), gammaU, markTop(rows, gammaU), seconds);
     }
 
     /**

@@ -32,7 +32,7 @@ abstract class LhspgMethod implements PruningMethod {
      * unpruned model would split it, so each period can take its even share of every group.
      */
     private Budget.Plan withGroupQuotas(Budget.Plan plan, StructureSet set, CausalLm model, PruneSettings s, PruneRun.Context ctx) {
-        Calibration calib = calibrated ? PruneTraining.calibrate(model, ctx.data(), s, false) : null;
+        Calibration calib = calibrated ? PruneTraining.calibrate(model, ctx.data(), s, false, ctx.offload()) : null;
         Map<Integer, Integer> q = new java.util.TreeMap<>();
         for (var r : OneShotMethod.select(set, plan, saliency(s.seed()), new ScoringContext(set, model, null, calib))) q.merge(r.group(), 1, Integer::sum);
         for (int g = 0; g < set.groups().size(); g++) if (set.groups().get(g).prunable()) q.putIfAbsent(g, 0);
@@ -44,7 +44,7 @@ abstract class LhspgMethod implements PruningMethod {
         StructureSet set = t.structures();
         LoraAdapters ad = t.adapters();
         LhspgPruner pruner = new LhspgPruner(model, ad, set, plan.counts(), s.schedule(), mode, saliency(s.seed()));
-        if (calibrated) pruner.withCalibrator(m -> PruneTraining.calibrate(m, ctx.data(), s, false));
+        if (calibrated) pruner.withCalibrator(m -> PruneTraining.calibrate(m, ctx.data(), s, false, null));
         if (ctx.preview() != null) pruner.withPreview(ctx.preview());
         if (mode == LhspgPruner.Mode.OBS) {
             pruner.withObs(mods -> PruneTraining.secondMoments(model, ctx.data(), s, mods), ObsSelection.RIDGE);

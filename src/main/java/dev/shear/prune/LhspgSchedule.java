@@ -15,7 +15,7 @@ import java.util.Objects;
  *                     CONSTANT: warm up over T_w (at most 10 steps), then hold the peak, since the
  *                     structures still decaying need LoRA at full rate until the last period ends
  */
-public record LhspgSchedule(int warmup, int periods, int periodLength, int steps, double epsilon, LrShape lrShape) {
+public record LhspgSchedule(int warmup, int periods, int periodLength, int steps, double epsilon, LrShape lrShape) implements java.io.Serializable {
     public enum LrShape { CONSTANT, COSINE }
 
     public LhspgSchedule {

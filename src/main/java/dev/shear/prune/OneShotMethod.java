@@ -49,7 +49,9 @@ abstract class OneShotMethod implements PruningMethod {
             ad.discard();              // the adapters were only needed for the trace
             ad = null;
         }
-        Calibration calib = calibrate == Calibrate.NONE ? null : PruneTraining.calibrate(model, ctx.data(), s, calibrate == Calibrate.GRADIENTS);
+        // without a warm-up the model is still the base model as loaded, which a cluster can calibrate on its own copies
+        Calibration calib = calibrate == Calibrate.NONE ? null
+                : PruneTraining.calibrate(model, ctx.data(), s, calibrate == Calibrate.GRADIENTS, warmup == 0 ? ctx.offload() : null);
         ScoringContext scoring = new ScoringContext(set, model, ad, calib);
         Saliency saliency = saliency(s.seed());
         Decision d = Decision.of(select(set, plan, saliency, scoring));

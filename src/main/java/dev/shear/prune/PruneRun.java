@@ -1,6 +1,7 @@
 package dev.shear.prune;
 
 import dev.shear.data.BatchSource;
+import dev.shear.data.TokenBatch;
 import dev.shear.engine.Progress;
 import dev.shear.graph.Cluster;
 import dev.shear.graph.StructureRef;
@@ -31,9 +32,11 @@ public final class PruneRun {
      * @param knownKda    a KDA result of this model to use instead of running one; null to run it when the settings ask
      * @param teacher     the original model's outputs for distillation; null when the settings leave it off
      * @param sharedSchedule the learning-rate schedule pruning shares with the recovery after it; null for pruning's own
+     * @param offload     where KDA and the one-shot calibration run instead of here (a cluster); null for here
      */
     public record Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
-                          PeriodPreview preview, KnowledgeDistribution.Result knownKda, Teacher teacher, LrSchedule sharedSchedule) {
+                          PeriodPreview preview, KnowledgeDistribution.Result knownKda, Teacher teacher, LrSchedule sharedSchedule,
+                          Offload offload) {
         public Context {
             Objects.requireNonNull(data, "data");
             Objects.requireNonNull(checkpoints, "checkpoints");
@@ -42,7 +45,7 @@ public final class PruneRun {
 
         public Context(BatchSource data, KnowledgeDistribution.Probe probe, Checkpointer checkpoints, Progress progress,
                        PeriodPreview preview, KnowledgeDistribution.Result knownKda) {
-            this(data, probe, checkpoints, progress, preview, knownKda, null, null);
+            this(data, probe, checkpoints, progress, preview, knownKda, null, null, null);
         }
 
         /** No checkpoints, no progress, no preview; KDA runs when the settings ask. */
@@ -50,22 +53,37 @@ public final class PruneRun {
             return new Context(data, probe, Checkpointer.NONE, Progress.NONE, null, null);
         }
 
-        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda, teacher, sharedSchedule); }
+        public Context withCheckpoints(Checkpointer c) { return new Context(data, probe, c, progress, preview, knownKda, teacher, sharedSchedule, offload); }
 
-        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda, teacher, sharedSchedule); }
+        public Context withProgress(Progress p) { return new Context(data, probe, checkpoints, p, preview, knownKda, teacher, sharedSchedule, offload); }
 
-        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda, teacher, sharedSchedule); }
+        public Context withPreview(PeriodPreview p) { return new Context(data, probe, checkpoints, progress, p, knownKda, teacher, sharedSchedule, offload); }
 
-        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k, teacher, sharedSchedule); }
+        public Context withKnownKda(KnowledgeDistribution.Result k) { return new Context(data, probe, checkpoints, progress, preview, k, teacher, sharedSchedule, offload); }
 
         /** The original model's outputs, for distillation when the training settings turn it on. */
-        public Context withTeacher(Teacher t) { return new Context(data, probe, checkpoints, progress, preview, knownKda, t, sharedSchedule); }
+        public Context withTeacher(Teacher t) { return new Context(data, probe, checkpoints, progress, preview, knownKda, t, sharedSchedule, offload); }
 
         /**
          * One learning-rate schedule for pruning-time training and the recovery after it (step k of
          * pruning is step k of the schedule); null gives pruning its own short schedule.
          */
-        public Context withSharedSchedule(LrSchedule l) { return new Context(data, probe, checkpoints, progress, preview, knownKda, teacher, l); }
+        public Context withSharedSchedule(LrSchedule l) { return new Context(data, probe, checkpoints, progress, preview, knownKda, teacher, l, offload); }
+
+        public Context withOffload(Offload o) { return new Context(data, probe, checkpoints, progress, preview, knownKda, teacher, sharedSchedule, o); }
+    }
+
+    /**
+     * Work on the base model as it was loaded (no training, no masks yet) that a cluster can do
+     * instead of this process, on its own copies of the model: KDA's probes, one per node group, and
+     * the calibration statistics of the one-shot criteria, summed over shards (docs/distributed.md).
+     */
+    public interface Offload {
+        /** {@link KnowledgeDistribution#analyse} with the settings' KDA ratios and γ_u, on the run's probe, over the set's groups. */
+        KnowledgeDistribution.Result kda(StructureSet set, PruneSettings s);
+
+        /** {@link Calibration#collect} over the batches, on the base model. */
+        Calibration calibrate(List<TokenBatch> batches, boolean withGradients);
     }
 
     /**
@@ -127,7 +145,7 @@ public final class PruneRun {
      */
     static Budget.Plan jointPlan(CausalLm model, StructureSet set, PruneSettings s, PruningMethod method, Context ctx) {
         Saliency saliency = method.saliency(s.seed());
-        Calibration calib = s.calibBatches() > 0 && ctx.data() != null ? PruneTraining.calibrate(model, ctx.data(), s, false) : null;
+        Calibration calib = s.calibBatches() > 0 && ctx.data() != null ? PruneTraining.calibrate(model, ctx.data(), s, false, ctx.offload()) : null;
         ScoringContext scoring = new ScoringContext(set, model, null, calib);
         List<StructureRef> pool = new java.util.ArrayList<>();
         for (Cluster c : Cluster.values()) pool.addAll(set.prunable(c));

@@ -40,10 +40,14 @@ final class PruneTraining {
         return Calibration.collect(model, batches, false, modules);
     }
 
-    /** Calibration statistics from the settings' number of batches, drawn at negative steps so they never repeat a training step. */
-    static Calibration calibrate(CausalLm model, BatchSource data, PruneSettings s, boolean gradients) {
+    /**
+     * Calibration statistics from the settings' number of batches, drawn at negative steps so they never repeat a training step.
+     *
+     * @param offload where to collect them when the model is still the base model as loaded; null collects them here
+     */
+    static Calibration calibrate(CausalLm model, BatchSource data, PruneSettings s, boolean gradients, PruneRun.Offload offload) {
         List<TokenBatch> batches = new ArrayList<>();
         for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));
-        return Calibration.collect(model, batches, gradients);
+        return offload != null ? offload.calibrate(batches, gradients) : Calibration.collect(model, batches, gradients);
     }
 }

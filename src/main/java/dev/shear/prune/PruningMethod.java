@@ -23,10 +23,12 @@ public interface PruningMethod {
 
     /**
      * The knowledge distribution analysis as this method prices removal: by default each group's
-     * lowest-magnitude structures masked (LoRAShear's Algorithm 3). Runs on the base model, adapters bypassed.
+     * lowest-magnitude structures masked (LoRAShear's Algorithm 3), on the cluster when the context offloads.
+     * Runs on the base model, adapters bypassed.
      */
     default KnowledgeDistribution.Result analyse(PruneTarget target, KdaSettings kda, PruneRun.Context context, PruneSettings settings,
                                                  dev.shear.engine.Progress progress) {
+        if (context.offload() != null) return context.offload().kda(target.structures(), settings);
         return KnowledgeDistribution.analyse(target.model(), target.structures(), kda.ratios(), kda.gammaU(), context.probe(), progress);
     }
 

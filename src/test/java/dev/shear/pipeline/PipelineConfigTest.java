@@ -82,6 +82,20 @@ class PipelineConfigTest {
         assertTrue(loadError(f, "evaluation: {zeroshot_tasks: [boolq, chess]}").contains("evaluation.zeroshot_tasks[1] 'chess': expected boolq, piqa"));
     }
 
+    /** The spark section: off by default; a master and key=value properties, in order; a property without '=' is a one-line error. */
+    @Test void theSparkSectionNamesAMasterAndItsProperties(@TempDir Path tmp) throws Exception {
+        assertTrue(!PipelineConfig.defaults().spark().active());
+        Path f = tmp.resolve("c.yaml");
+        Files.writeString(f, "spark: {master: 'spark://10.0.0.1:7077', conf: [spark.executor.memory=4g, 'spark.executor.cores = 2']}\n");
+        PipelineConfig c = PipelineConfig.load(f);
+        assertTrue(c.spark().active());
+        assertEquals("spark://10.0.0.1:7077", c.spark().master());
+        assertEquals(List.of(Map.entry("spark.executor.memory", "4g"), Map.entry("spark.executor.cores", "2")),
+                new ArrayList<>(c.spark().properties().entrySet()));
+        assertEquals(c.spark(), c.withOutput("elsewhere").spark());
+        assertTrue(loadError(f, "spark: {master: 'local[2]', conf: [spark.executor.memory]}").contains("'spark.executor.memory' should be key=value"));
+    }
+
     /** The one-line error of loading this config. */
     private static String loadError(Path f, String yaml) throws Exception {
         Files.writeString(f, yaml + "\n");
