@@ -50,9 +50,9 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--budgets", split = ",", defaultValue = "none,a,b", description = "Rows to produce: none (no recovery), a (equal total steps), b (equal post-pruning recovery).") List<String> budgets;
     @Option(names = "--label", description = "Name written in the rows instead of the method's (one method only), e.g. for a schedule or data variant.") String label;
     @Option(names = "--out", description = "Rows file (default: docs/results/quality-converged.jsonl, -converged-mixture.jsonl or quality.jsonl for short).") Path out;
+    @Mixin ClusterOptions cluster;
 
     private static final String SHORT_METHODS = "lorashear-activation,lorashear-accumulated,lorashear-paper,reference,lorashear-oneshot,llm-pruner,wanda-sp,flap,magnitude,random";
-    @Mixin ClusterOptions cluster;
 
     @Override public void run() {
         common.apply();
@@ -80,6 +80,8 @@ final class BenchQualityCommand implements Runnable {
     }
 
     private void converged() {
+        if (cluster.active())
+            throw new IllegalArgumentException("--spark-master: the converged protocol's cells run in this process for now (--protocol short runs one task per cell)");
         List<Method> ms = (methods == null ? List.of("lorashear", "wanda-sp", "flap", "llm-pruner", "magnitude", "random") : methods)
                 .stream().map(Method::parse).toList();
         ConvergedBench.Protocol p = ConvergedBench.Protocol.converged(ms, ratios, seeds == null ? List.of(0L, 1L) : seeds)
