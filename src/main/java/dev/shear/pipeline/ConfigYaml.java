@@ -105,6 +105,17 @@ public final class ConfigYaml {
     }
 
     /** The tree of a YAML file (a regular file of at most 16 MiB); null for an empty document. */
+    /**
+     * A distillation mapping that leaves keys out takes the command line's defaults for them (alpha 0.5,
+     * temperature 1, the whole distribution), as `--distill alpha=...` does.
+     */
+    static void distillDefaults(JsonNode parent, String key) {
+        JsonNode d = parent == null ? null : parent.get(key);
+        if (!(d instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) return;
+        if (!o.has("alpha")) o.put("alpha", 0.5);
+        if (!o.has("temperature")) o.put("temperature", 1.0);
+    }
+
     static JsonNode read(Path file) {
         return read(new ByteArrayInputStream(InputFiles.readAll(file, MAX_FILE, "config file")), file.toString());
     }

@@ -25,7 +25,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
     static final String DEFAULTS = "defaults.yaml";
     /** Keys whose null means "not set here": the model (stories260K), the spec (the built-in one), and the spec's own budget. */
     private static final Set<String> NULLABLE = Set.of("model", "recovery.spec", "recovery.rounds", "recovery.steps_per_round",
-            "recovery.checkpoint_every");
+            "recovery.checkpoint_every", "recovery.distill");
 
     public PipelineConfig {
         if (prune == null) throw new IllegalArgumentException("prune is missing");
@@ -157,6 +157,7 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
                 if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
                 upgradeFlatPruneKeys((ObjectNode) user);
                 ConfigYaml.requireKnownKeys(user, base, "", file.toString(), NULLABLE);
+                ConfigYaml.distillDefaults(user.get("recovery"), "distill");     // no default mapping to merge into
                 ConfigYaml.merge(base, user);
             }
         }
