@@ -159,7 +159,10 @@ public final class PruneRun {
         if (!s.kda().configured()) return null;
         boolean allocates = s.allocation().resolve(method, true) == Allocation.KDA;
         if (s.kda().gammaU() <= 0 && !allocates) return null;
-        return target.adapters().bypassed(() ->                // the base model's sensitivity, without the adapters' cost
-                method.analyse(target, s.kda(), ctx, s, Progress.NONE));
+        long probes = target.structures().groups().stream().filter(g -> g.prunable()).count() * s.kda().ratios().size();
+        try (Progress bar = ctx.progress().task("kda", probes)) {
+            return target.adapters().bypassed(() ->            // the base model's sensitivity, without the adapters' cost
+                    method.analyse(target, s.kda(), ctx, s, bar));
+        }
     }
 }
