@@ -3,7 +3,7 @@
 
 Reads `./shear bench quality --protocol converged` rows (docs/results/quality-converged.jsonl) and the
 research rows measured with the same protocol before the port (docs/results/quality-converged-research.jsonl).
-Usage: bench/converged_table.py [rows.jsonl ...]
+Usage: bench/converged_table.py [rows.jsonl ...] [< method names, one per line, to choose and order the rows]
 """
 import json
 import sys
@@ -31,7 +31,7 @@ def minutes(method, ratio):
     t = sum(r.get("prune_seconds", 0) + r.get("recover_seconds", 0) for r in rs) / len(rs)
     return f"{t / 60:.0f}"
 
-methods = sys.stdin.read().split() if not sys.stdin.isatty() else sorted({m for m, _ in cells})
+methods = (sys.stdin.read().split() if not sys.stdin.isatty() else []) or sorted({m for m, _ in cells})
 print("| row | 20% removed (seed 0 / 1) | 50% removed (seed 0 / 1) | minutes (50%) |")
 print("|---|---|---|---|")
 for m in methods:
