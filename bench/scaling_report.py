@@ -89,7 +89,7 @@ def main():
 
 
 def flops_110m(t):
-    """Forward FLOPs of one 110M sequence of t tokens (BenchStepCommand.forwardFlopsPerToken x t)."""
+    """Forward FLOPs of one 110M sequence of t tokens (StepBench.forwardFlopsPerToken x t)."""
     d, v, layers, mlp = 768, 32000, 12, 2048
     per_token = 2.0 * v * d + layers * (2.0 * d * 4 * d + 2.0 * 3 * d * mlp + 2.0 * 2 * t * d)
     return per_token * t

@@ -279,7 +279,7 @@ def matmul_peak_gflops(n=1024, reps=10):
 
 
 def forward_flops_per_token(cfg, seq):
-    """As BenchStepCommand.forwardFlopsPerToken: 2 per weight and token, plus QK^T and AV over the window."""
+    """As StepBench.forwardFlopsPerToken: 2 per weight and token, plus QK^T and AV over the window."""
     d, hd = cfg["hidden"], cfg["hidden"] // cfg["heads"]
     q, kv = cfg["heads"] * hd, cfg["kv_heads"] * hd
     f = 2.0 * cfg["vocab"] * d

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.shear.model.ModelConfig;
 import dev.shear.model.WeightNames;
+import dev.shear.pipeline.StepBench;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,7 +18,7 @@ class BenchStepCommandTest {
         for (Map.Entry<String, long[]> e : WeightNames.expectedShapes(c).entrySet())
             if (e.getValue().length == 2 && !e.getKey().contains("embed_tokens")) weights += e.getValue()[0] * e.getValue()[1];
         double attention = 3 * 2.0 * 2 * seq * 96;                  // per layer: T x T scores over 6 heads of 16, then a v
-        assertEquals(2 * weights + attention, BenchStepCommand.forwardFlopsPerToken(c, seq), 1e-6);
+        assertEquals(2 * weights + attention, StepBench.forwardFlopsPerToken(c, seq), 1e-6);
     }
 
     @Test void unknownPhaseIsOneLineAndNonZero() {
