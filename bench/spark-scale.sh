@@ -74,7 +74,7 @@ timed zeroshot single "$ROOT/shear" eval zeroshot --limit "$LIMIT" --json "$OUT/
 timed zeroshot cluster "$ROOT/shear" eval zeroshot --limit "$LIMIT" --json "$OUT/zeroshot.cluster.json" "${CLUSTER[@]}"
 
 # 2. four cells: dense, dense + recovery (seed 0), magnitude and wanda-sp at 0.2 (seed 0), budgets none and a
-GRID=(bench quality --methods magnitude,wanda-sp --ratios 0.2 --seeds 0 --budgets none,a --recovery-steps "$RSTEPS" --ppl-tokens "$PPLTOK"
+GRID=(bench quality --protocol short --methods magnitude,wanda-sp --ratios 0.2 --seeds 0 --budgets none,a --recovery-steps "$RSTEPS" --ppl-tokens "$PPLTOK"
       --warmup 0 --periods 1 --period-length 2 --batch 4 --seq 64)
 timed quality single "$ROOT/shear" "${GRID[@]}" --out "$OUT/quality.single.jsonl"
 timed quality cluster "$ROOT/shear" "${GRID[@]}" --out "$OUT/quality.cluster.jsonl" "${CLUSTER[@]}"
