@@ -104,7 +104,7 @@ public final class KnowledgeDistribution {
                                     Calibration calib, double ridge, Progress progress) {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
-        List<Row> rows = new ArrayList<>();
+        Map<Integer, List<Double>> curves = new LinkedHashMap<>();
         int done = 0;
         long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
         for (int g = 0; g < set.groups().size(); g++) {
@@ -113,22 +113,19 @@ public final class KnowledgeDistribution {
             List<StructureRef> pool = new ArrayList<>();
             for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(g, s));
             List<Double> ppl = new ArrayList<>();
-            double dev = 0;
             for (double p : ratios) {
                 int k = Math.min(pool.size() - 1, (int) Math.floor(p * pool.size()));
                 int group = g;
-                double v = Masking.preserving(model, null, set, pool, () -> {
+                ppl.add(Masking.preserving(model, null, set, pool, () -> {
                     List<StructureRef> chosen = ObsSelection.selectAndCompensate(model, set, java.util.Map.of(group, k), calib, ridge);
                     Masking.zero(model, null, set, chosen);
                     return probe.perplexity(model);
-                });
-                ppl.add(v);
-                dev += Math.abs(v - base) / base / ratios.size();
+                }));
                 progress.step(++done, total);
             }
-            rows.add(new Row(g, pg.id(), pg.cluster(), pg.layer(), ppl, dev, false));
+            curves.put(g, ppl);
         }
-        return new Result(base, List.copyOf(ratios), gammaU, markTop(rows, gammaU), (System.nanoTime() - t0) / 1e9);
+        return result(set, base, ratios, gammaU, curves, (System.nanoTime() - t0) / 1e9);
     }
 
     private static List<Row> markTop(List<Row> rows, double gammaU) {

@@ -35,9 +35,7 @@ final class PruneTraining {
 
     /** Second moments of the given modules' inputs over the run's calibration draws, on the model as it is now. */
     static Calibration secondMoments(CausalLm model, BatchSource data, PruneSettings s, java.util.Set<String> modules) {
-        List<TokenBatch> batches = new ArrayList<>();
-        for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));
-        return Calibration.collect(model, batches, false, modules);
+        return Calibration.collect(model, calibrationBatches(data, s), false, modules);
     }
 
     /**
@@ -46,8 +44,14 @@ final class PruneTraining {
      * @param offload where to collect them when the model is still the base model as loaded; null collects them here
      */
     static Calibration calibrate(CausalLm model, BatchSource data, PruneSettings s, boolean gradients, PruneRun.Offload offload) {
+        List<TokenBatch> batches = calibrationBatches(data, s);
+        return offload != null ? offload.calibrate(batches, gradients) : Calibration.collect(model, batches, gradients);
+    }
+
+    /** The settings' number of calibration draws, at negative steps so they never repeat a training step. */
+    private static List<TokenBatch> calibrationBatches(BatchSource data, PruneSettings s) {
         List<TokenBatch> batches = new ArrayList<>();
         for (int i = 0; i < s.calibBatches(); i++) batches.addAll(data.batches(-1 - i));
-        return offload != null ? offload.calibrate(batches, gradients) : Calibration.collect(model, batches, gradients);
+        return batches;
     }
 }
