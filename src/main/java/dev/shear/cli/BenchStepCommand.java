@@ -60,7 +60,7 @@ final class BenchStepCommand implements Runnable {
                 System.out.printf("%5d  %8.1f  %7.3f%n", x.step(), x.rssMib(), x.stepSeconds());
             }
         });
-        if (json && r.trained()) line(Map.of("impl", "shear", "event", "done", "rss_peak_mib", Bench.peakRssMib()));
+        if (json) line(Map.of("impl", "shear", "event", "done", "rss_peak_mib", Bench.peakRssMib()));
     }
 
     private void printSetup(StepBench.Setup su) {

@@ -1,6 +1,8 @@
 package dev.shear.pipeline;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -28,6 +30,7 @@ import dev.shear.prune.Allocation;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.Method;
 import dev.shear.prune.PruneSettings;
+import dev.shear.train.DistillSettings;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +57,18 @@ public final class ConfigYaml {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .registerModule(enums())
             .addMixIn(PruneSettings.class, NoSeed.class)
-            .addMixIn(LoraConfig.class, NoSeed.class);
+            .addMixIn(LoraConfig.class, NoSeed.class)
+            .addMixIn(DistillSettings.class, DistillDefaults.class);
 
     /** Nested seeds are the top-level one, set by {@link #withSeeds}: read, never written. */
     @JsonIgnoreProperties(value = {"seed"}, allowSetters = true)
     private abstract static class NoSeed {}
+
+    /** A `distill:` mapping binds through {@link DistillSettings#withDefaults}: keys left out take the command line's defaults. */
+    private abstract static class DistillDefaults {
+        @JsonCreator static DistillSettings withDefaults(@JsonProperty("alpha") Double alpha, @JsonProperty("temperature") Double temperature,
+                                                         @JsonProperty("top_k") Integer topK) { return null; }
+    }
 
     private static final long MAX_FILE = 16L << 20;
 
@@ -105,17 +115,6 @@ public final class ConfigYaml {
     }
 
     /** The tree of a YAML file (a regular file of at most 16 MiB); null for an empty document. */
-    /**
-     * A distillation mapping that leaves keys out takes the command line's defaults for them (alpha 0.5,
-     * temperature 1, the whole distribution), as `--distill alpha=...` does.
-     */
-    static void distillDefaults(JsonNode parent, String key) {
-        JsonNode d = parent == null ? null : parent.get(key);
-        if (!(d instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) return;
-        if (!o.has("alpha")) o.put("alpha", 0.5);
-        if (!o.has("temperature")) o.put("temperature", 1.0);
-    }
-
     static JsonNode read(Path file) {
         return read(new ByteArrayInputStream(InputFiles.readAll(file, MAX_FILE, "config file")), file.toString());
     }

@@ -157,7 +157,6 @@ public record PipelineConfig(String model, String output, long seed, Prune prune
                 if (!user.isObject()) throw new IllegalArgumentException(file + ": expected a YAML mapping at the top");
                 upgradeFlatPruneKeys((ObjectNode) user);
                 ConfigYaml.requireKnownKeys(user, base, "", file.toString(), NULLABLE);
-                ConfigYaml.distillDefaults(user.get("recovery"), "distill");     // no default mapping to merge into
                 ConfigYaml.merge(base, user);
             }
         }

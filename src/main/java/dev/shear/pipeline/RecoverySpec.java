@@ -56,7 +56,6 @@ public record RecoverySpec(Pretrain pretrain, Instruction instruction, Lora lora
         try (InputStream in = file == null ? RecoverySpec.class.getResourceAsStream("recovery-default.yaml") : null) {
             JsonNode tree = file == null ? ConfigYaml.read(in, name(file)) : ConfigYaml.read(file);
             if (tree == null || !tree.isObject()) throw new IllegalArgumentException(name(file) + ": expected a YAML mapping with pretrain and lora");
-            ConfigYaml.distillDefaults(tree, "distill");
             RecoverySpec s = ConfigYaml.bind(tree, RecoverySpec.class, name(file));
             s.check(name(file), file);
             return s;

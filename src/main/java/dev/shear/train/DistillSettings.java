@@ -22,6 +22,14 @@ public record DistillSettings(double alpha, double temperature, Integer topK) {
         if (topK != null && topK < 1) throw new IllegalArgumentException("distill: top_k " + topK + " must be at least 1");
     }
 
+    /**
+     * Settings with the keys left out taking the command line's defaults (alpha 0.5, T 1, the whole
+     * distribution): what a `distill:` mapping in a config file or recovery spec means, as `--distill t=2` does.
+     */
+    public static DistillSettings withDefaults(Double alpha, Double temperature, Integer topK) {
+        return new DistillSettings(alpha == null ? 0.5 : alpha, temperature == null ? 1.0 : temperature, topK);
+    }
+
     /** True when the teacher takes part in the loss. */
     public boolean enabled() { return alpha > 0; }
 
@@ -34,7 +42,7 @@ public record DistillSettings(double alpha, double temperature, Integer topK) {
      */
     public static DistillSettings parse(String spec) {
         if (spec == null || spec.isBlank() || spec.equals("off")) return OFF;
-        double alpha = 0.5, t = 1.0;
+        Double alpha = null, t = null;
         Integer k = null;
         for (String part : spec.split(",")) {
             String[] kv = part.split("=", 2);
@@ -51,7 +59,7 @@ public record DistillSettings(double alpha, double temperature, Integer topK) {
                 throw new IllegalArgumentException("distill: " + key + " '" + value + "' is not a number");
             }
         }
-        return new DistillSettings(alpha, t, k);
+        return withDefaults(alpha, t, k);
     }
 
     @Override public String toString() {

@@ -27,4 +27,50 @@ class BenchStepCommandTest {
         assertEquals(1, r[1].strip().lines().count(), r[1]);
         assertTrue(r[1].contains("backward"), r[1]);
     }
+
+    /** compare.sh waits for the closing "done" event; a forward-only run must send it too. */
+    @Test void jsonEndsWithDoneEvenWithoutTraining() {
+        String out = stdout("bench", "step", "--json", "--phases", "forward", "--layers", "1", "--hidden", "16", "--heads", "2",
+                "--kv-heads", "1", "--mlp", "24", "--vocab", "32", "--batch", "1", "--seq", "8", "--reps", "1");
+        String last = out.strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.contains("\"event\":\"done\"") || last.contains("\"event\" : \"done\""), out);
+        assertTrue(out.contains("\"phase\""), out);
+    }
+
+    /** A misspelt phase is refused before the engine starts or a model loads (nothing measured is printed). */
+    @Test void memoryPhaseIsCheckedBeforeLoading() {
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(e, true));
+        String out;
+        int[] rc = new int[1];
+        try {
+            out = stdout(() -> rc[0] = Main.execute("bench", "memory", "--phase", "lroa"));
+        } finally {
+            System.setErr(err);
+        }
+        assertEquals(1, rc[0]);
+        assertEquals(1, e.toString().strip().lines().count(), e.toString());
+        assertTrue(e.toString().contains("--phase lroa"), e.toString());
+        assertTrue(!out.contains("VmHWM"), out);
+    }
+
+    private static String stdout(String... args) {
+        int[] rc = new int[1];
+        String out = stdout(() -> rc[0] = Main.execute(args));
+        assertEquals(0, rc[0], out);
+        return out;
+    }
+
+    private static String stdout(Runnable r) {
+        java.io.PrintStream o = System.out;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(buf, true));
+        try {
+            r.run();
+        } finally {
+            System.setOut(o);
+        }
+        return buf.toString();
+    }
 }

@@ -42,4 +42,19 @@ class DistillOptionsTest {
         org.junit.jupiter.api.Assertions.assertTrue(r[1].contains(spec.toString()) && r[1].contains("temperature -1.0"), r[1]);
         assertFalse(Files.exists(tmp.resolve("o")) || Files.exists(tmp.resolve("r")), "no partial output");
     }
+
+    /** Keys left out of a `distill:` mapping mean what they mean on the command line: alpha 0.5, T 1, the whole distribution. */
+    @Test void partialMappingsTakeTheCommandLineDefaults(@TempDir Path tmp) throws Exception {
+        Path spec = tmp.resolve("spec.yaml");
+        try (var in = dev.shear.pipeline.RecoverySpec.class.getResourceAsStream("recovery-default.yaml")) {
+            Files.writeString(spec, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) + "\ndistill: {top_k: 8}\n");
+        }
+        assertEquals(new dev.shear.train.DistillSettings(0.5, 1.0, 8), dev.shear.pipeline.RecoverySpec.load(spec).distill());
+        assertEquals(dev.shear.train.DistillSettings.parse("k=8"), dev.shear.pipeline.RecoverySpec.load(spec).distill());
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "recovery: {distill: {temperature: 2}}\n");
+        assertEquals(new dev.shear.train.DistillSettings(0.5, 2.0, null), dev.shear.pipeline.PipelineConfig.load(cfg).recovery().distill());
+        Files.writeString(cfg, "prune: {training: {distill: {alpha: 0.25}}}\n");
+        assertEquals(new dev.shear.train.DistillSettings(0.25, 1.0, null), dev.shear.pipeline.PipelineConfig.load(cfg).prune().settings().training().distill());
+    }
 }
