@@ -3,6 +3,7 @@ package dev.shear.cli;
 import dev.shear.pipeline.ConvergedBench;
 import dev.shear.distributed.Shards;
 import dev.shear.pipeline.PruneJob;
+import dev.shear.pipeline.ConvergedCells;
 import dev.shear.pipeline.QualityCells;
 import dev.shear.pipeline.QualityBench;
 import dev.shear.pipeline.QualityTable;
@@ -80,8 +81,6 @@ final class BenchQualityCommand implements Runnable {
     }
 
     private void converged() {
-        if (cluster.active())
-            throw new IllegalArgumentException("--spark-master: the converged protocol's cells run in this process for now (--protocol short runs one task per cell)");
         List<Method> ms = (methods == null ? List.of("lorashear", "wanda-sp", "flap", "llm-pruner", "magnitude", "random") : methods)
                 .stream().map(Method::parse).toList();
         ConvergedBench.Protocol p = ConvergedBench.Protocol.converged(ms, ratios, seeds == null ? List.of(0L, 1L) : seeds)
@@ -89,7 +88,14 @@ final class BenchQualityCommand implements Runnable {
         if (steps != null) p = p.withSteps(steps);
         if (distill != null) p = p.withDistill(Choices.distill("--distill", distill));
         if (rounds != null) p = p.withRounds(rounds);
-        new ConvergedBench(p, new QualityBench(out == null ? ConvergedBench.defaultOut(mixture) : out, pplTokens,
-                QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println)).withTeacherCache(teacherCache).run();
+        QualityBench bench = new QualityBench(out == null ? ConvergedBench.defaultOut(mixture) : out, pplTokens,
+                QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println);
+        if (!cluster.active()) {
+            new ConvergedBench(p, bench).withTeacherCache(teacherCache).run();
+            return;
+        }
+        try (Shards shards = cluster.open(common.device); ConsoleProgress bar = ConsoleProgress.bar("converged cells on " + shards.describe(), 1)) {
+            ConvergedCells.run(shards, p, bench, pplTokens, teacherCache, bar);   // one task per cell, rows appended as cells finish
+        }
     }
 }

@@ -58,7 +58,8 @@ public final class ConvergedBench {
      */
     public record Protocol(List<Method> methods, List<Double> ratios, List<Long> seeds, int steps, int batch, int seq, double lr,
                            int lrWarmup, double lrMin, double clip, LoraConfig lora, LhspgSchedule lhspg, KdaSettings kda,
-                           DistillSettings distill, int rounds, int calibBatches, boolean mixture, boolean control, String label) {
+                           DistillSettings distill, int rounds, int calibBatches, boolean mixture, boolean control, String label)
+            implements java.io.Serializable {
         public Protocol {
             methods = List.copyOf(methods);
             ratios = List.copyOf(ratios);
@@ -156,11 +157,48 @@ public final class ConvergedBench {
                 : QualityBench.key("teacher", t == null ? "none" : "memory");
     }
 
-    public void run() {
+    /** One row of the grid: a method at a ratio and seed, or the dense+LoRA control of a seed ({@code method} null). */
+    public record Cell(Method method, double ratio, long seed) implements java.io.Serializable {
+        static Cell control(long seed) { return new Cell(null, 0.0, seed); }
+    }
+
+    /** The grid in the order {@link #run()} measures it. */
+    public List<Cell> cells() {
+        List<Cell> cells = new ArrayList<>();
         for (long seed : p.seeds()) {
-            if (p.control()) control(seed);
-            for (double ratio : p.ratios()) for (Method m : p.methods()) cell(m, ratio, seed);
+            if (p.control()) cells.add(Cell.control(seed));
+            for (double ratio : p.ratios()) for (Method m : p.methods()) cells.add(new Cell(m, ratio, seed));
         }
+        return cells;
+    }
+
+    /** The fields that name the cell's row. */
+    public Map<String, Object> key(Cell c) {
+        return c.method() == null ? key("dense+lora", 0.0, c.seed()) : key(p.label() != null ? p.label() : c.method().cliName(), c.ratio(), c.seed());
+    }
+
+    public boolean done(Cell c) { return bench.done(key(c)); }
+
+    public void run() {
+        for (Cell c : cells()) run(c);
+    }
+
+    /** Measures one cell unless its row is already saved. */
+    public void run(Cell c) {
+        if (c.method() == null) control(c.seed());
+        else cell(c.method(), c.ratio(), c.seed());
+    }
+
+    /**
+     * Writes the teacher cache of every seed that has none yet, so that cells running in parallel on a
+     * cluster only read it. Nothing to do without a cache folder.
+     */
+    public void prepareTeacherCache() {
+        if (teacherCache == null || !p.distill().enabled()) return;
+        for (long seed : p.seeds())
+            try (CausalLm dense = bench.fresh()) {
+                close(teacher(dense, seed));
+            }
     }
 
     private Map<String, Object> key(String method, double ratio, long seed) {
@@ -172,7 +210,7 @@ public final class ConvergedBench {
     private BatchSource data(long seed) { return Batches.uniform(List.of(train), p.batch(), p.seq(), seed); }
 
     private void control(long seed) {
-        Map<String, Object> key = key("dense+lora", 0.0, seed);
+        Map<String, Object> key = key(Cell.control(seed));
         if (bench.done(key)) return;
         long t0 = System.nanoTime();
         try (CausalLm dense = bench.fresh(); CausalLm original = bench.fresh()) {
@@ -198,8 +236,7 @@ public final class ConvergedBench {
     }
 
     private void cell(Method m, double ratio, long seed) {
-        String name = p.label() != null ? p.label() : m.cliName();
-        Map<String, Object> key = key(name, ratio, seed);
+        Map<String, Object> key = key(new Cell(m, ratio, seed));
         if (bench.done(key)) return;
         PruneSettings s = settings(p, m, ratio, seed);
         KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, validation, 512, 16);

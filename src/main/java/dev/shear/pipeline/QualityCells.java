@@ -57,19 +57,19 @@ public final class QualityCells {
 
     private static QualityBench bench(Job j) {
         QualityTable.Protocol p = j.protocol();
-        List<Object> key = List.of(j.pplTokens(), p.batch(), p.seq(), p.lr());
+        return executorBench(j.pplTokens(), p.batch(), p.seq(), p.lr()).withKda(j.kda());
+    }
+
+    /** The bench this executor JVM built for these settings (the model, tokenizer and sources load once per JVM). */
+    static QualityBench executorBench(int pplTokens, int batch, int seq, double lr) {
+        List<Object> key = List.of(pplTokens, batch, seq, lr);
         synchronized (BENCHES) {
-            QualityBench b = BENCHES.get(key);
-            if (b == null) {
-                b = new QualityBench(null, j.pplTokens(), QualityBench.recovery(2, 0, p.batch(), p.seq(), p.lr(), 0, true), r -> {});
-                BENCHES.put(key, b);
-            }
-            return b.withKda(j.kda());
+            return BENCHES.computeIfAbsent(key, k -> new QualityBench(null, pplTokens, QualityBench.recovery(2, 0, batch, seq, lr, 0, true), r -> {}));
         }
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> parse(String line) {
+    static Map<String, Object> parse(String line) {
         try {
             return ShearJson.MAPPER.readValue(line, LinkedHashMap.class);
         } catch (IOException e) {

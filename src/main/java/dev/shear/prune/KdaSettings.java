@@ -8,7 +8,7 @@ import java.util.List;
  * @param ratios  fractions of each node group removed alone to measure its sensitivity; empty skips KDA
  * @param gammaU  γ_u: the fraction of node groups, the most sensitive, that KDA marks unprunable
  */
-public record KdaSettings(List<Double> ratios, double gammaU) {
+public record KdaSettings(List<Double> ratios, double gammaU) implements java.io.Serializable {
     public static final KdaSettings NONE = new KdaSettings(List.of(), 0);
 
     public KdaSettings {

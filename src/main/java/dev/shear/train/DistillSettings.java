@@ -11,7 +11,7 @@ import java.util.Locale;
  * @param topK        teacher tokens kept per position (at least 1), as a precomputed teacher cache stores them;
  *                    null for the teacher's whole distribution
  */
-public record DistillSettings(double alpha, double temperature, Integer topK) {
+public record DistillSettings(double alpha, double temperature, Integer topK) implements java.io.Serializable {
     /** No distillation: the language-modelling loss alone. */
     public static final DistillSettings OFF = new DistillSettings(0, 1, null);
 
