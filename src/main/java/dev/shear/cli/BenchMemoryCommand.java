@@ -35,9 +35,7 @@ final class BenchMemoryCommand implements Runnable {
 
     @Override public void run() {
         common.apply();
-        // checked before the engine starts: a typo should not cost a model load
-        if (!java.util.List.of("baseline", "load", "forward", "lora").contains(phase))
-            throw new IllegalArgumentException("--phase " + phase + ": expected baseline, load, forward or lora");
+        MemoryBench.checkPhase(phase);                          // before the engine starts: a typo should not cost a model load
         if (saveRandom != null) {
             MemoryBench.writeRandom(choice.config(), common.seed, saveRandom, ByteSize.parse(shardSize));
             System.out.println("wrote " + saveRandom);

@@ -62,6 +62,12 @@ public final class MemoryBench {
         public double measuredOverPredicted() { return peakRssMib / (prediction.predictedBytes() / (double) (1L << 20)); }
     }
 
+    /** Refuses a phase other than baseline, load, forward or lora (callers check it before loading anything). */
+    public static void checkPhase(String phase) {
+        if (!java.util.List.of("baseline", "load", "forward", "lora").contains(phase))
+            throw new IllegalArgumentException("--phase " + phase + ": expected baseline, load, forward or lora");
+    }
+
     /** Brings the engine fully up and returns VmHWM then: the baseline every other phase starts from. */
     public static double engineStart() {
         Engine.version();
@@ -71,6 +77,7 @@ public final class MemoryBench {
 
     /** Builds the model of {@code cfg} and runs the phase; {@code loaded} hears of the model as soon as it is built. */
     public static Result run(ModelConfig cfg, Settings s, java.util.function.Consumer<Loaded> loaded) {
+        checkPhase(s.phase());
         try (CausalLm model = s.options().configure(load(cfg, s))) {
             Loaded l = new Loaded(Bench.peakRssMib(), model.numParams(), model.dtype());
             loaded.accept(l);
