@@ -18,12 +18,12 @@ public final class AtomicFiles {
     private AtomicFiles() {}
 
     /** Fills a channel; the channel is closed and synced by the caller. */
-    interface Body {
+    public interface Body {
         void write(FileChannel channel) throws IOException;
     }
 
     /** Temp file in the target's folder, fsync, rename over the target. */
-    static void write(Path target, Body body) {
+    public static void write(Path target, Body body) {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = null;
         try {
@@ -52,7 +52,7 @@ public final class AtomicFiles {
         writeBytes(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
-    static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+    public static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) ch.write(buf);
     }
 

@@ -5,14 +5,14 @@ import dev.shear.data.TokenBatch;
 import dev.shear.engine.Engine;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
+import dev.shear.io.AtomicFiles;
 import dev.shear.model.CausalLm;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 
@@ -57,7 +57,7 @@ public final class TeacherCache implements Teacher, AutoCloseable {
 
     /**
      * Runs the teacher over steps [firstStep, firstStep + steps) of the data and writes the cache
-     * (beside, then moved into place, so a killed run leaves no partial file).
+     * (through {@link AtomicFiles}, so a killed run leaves no partial file).
      */
     public static TeacherCache write(Path file, CausalLm teacher, BatchSource data, long firstStep, long steps, int k,
                                      java.util.function.LongConsumer progress) {
@@ -65,12 +65,10 @@ public final class TeacherCache implements Teacher, AutoCloseable {
         int micro = first.size(), batch = first.get(0).inputs().length, seq = first.get(0).inputs()[0].length;
         int vocab = teacher.config().vocabSize();
         if (k > vocab) k = vocab;
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        double massSum = 0;
-        long positions = 0;
+        int k0 = k;
+        double[] mass = new double[2];                                                     // summed top-k mass, positions
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            AtomicFiles.write(file, out -> {
                 out.position(HEADER);
                 for (long step = firstStep; step < firstStep + steps; step++) {
                     List<TokenBatch> mbs = data.batches(step);
@@ -78,23 +76,19 @@ public final class TeacherCache implements Teacher, AutoCloseable {
                     for (TokenBatch mb : mbs) {
                         if (mb.inputs().length != batch || mb.inputs()[0].length != seq)
                             throw new IllegalArgumentException("teacher cache: step " + step + "'s batch is not " + batch + " x " + seq);
-                        massSum += writeEntry(out, teacher, mb, k);
-                        positions += (long) batch * seq;
+                        mass[0] += writeEntry(out, teacher, mb, k0);
+                        mass[1] += (long) batch * seq;
                     }
                     if (progress != null) progress.accept(step - firstStep + 1);
                 }
                 ByteBuffer h = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-                h.putInt(MAGIC).putInt(VERSION).putLong(firstStep).putLong(steps).putInt(micro).putInt(batch).putInt(seq).putInt(k).putInt(vocab)
-                        .putInt(0).putDouble(positions == 0 ? 0 : massSum / positions);
+                h.putInt(MAGIC).putInt(VERSION).putLong(firstStep).putLong(steps).putInt(micro).putInt(batch).putInt(seq).putInt(k0).putInt(vocab)
+                        .putInt(0).putDouble(mass[1] == 0 ? 0 : mass[0] / mass[1]);
                 h.flip();
                 out.write(h, 0);
-                out.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new IllegalStateException(file + ": cannot write the teacher cache (" + e.getMessage() + ")");
-        } finally {
-            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
+            });
+        } catch (UncheckedIOException e) {
+            throw new IllegalStateException(file + ": cannot write the teacher cache (" + e.getCause().getMessage() + ")");
         }
         return open(file);
     }
@@ -118,7 +112,7 @@ public final class TeacherCache implements Teacher, AutoCloseable {
         for (float v : values) b.putFloat(v);
         for (long id : ids) b.putInt((int) id);
         b.flip();
-        while (b.hasRemaining()) out.write(b);
+        AtomicFiles.writeFully(out, b);
         return mass;
     }
 

@@ -24,7 +24,7 @@ class ImportDirectionTest {
             Map.entry("io", Set.of("model", "engine")),
             Map.entry("data", Set.of("io", "model", "engine")),
             Map.entry("lora", Set.of("model", "engine")),
-            Map.entry("train", Set.of("lora", "data", "model", "engine")),
+            Map.entry("train", Set.of("lora", "data", "model", "io", "engine")),
             Map.entry("graph", Set.of("lora", "model", "engine")),
             Map.entry("prune", Set.of("graph", "train", "lora", "data", "model", "io", "engine")),
             Map.entry("recover", Set.of("train", "lora", "data", "model", "io", "engine")),
