@@ -138,9 +138,14 @@ public final class ConvergedBench {
     private Teacher teacher(CausalLm dense, long seed) {
         if (!p.distill().enabled()) return null;
         if (teacherCache == null) return new ModelTeacher(dense, p.distill().topK());
-        Path file = teacherCache.resolve("seed-" + seed + "-k" + p.distill().topK() + "-steps" + p.steps() + ".shkd");
+        Path file = cacheFile(seed);
         return java.nio.file.Files.exists(file) ? TeacherCache.open(file)
                 : TeacherCache.write(file, dense, data(seed), 0, p.steps(), p.distill().topK(), step -> { });
+    }
+
+    /** Where the top-k teacher logits of a seed are kept: every method and ratio of the seed reads the same steps. */
+    private Path cacheFile(long seed) {
+        return teacherCache.resolve("seed-" + seed + "-k" + p.distill().topK() + "-steps" + p.steps() + ".shkd");
     }
 
     /** The teacher seen from a run whose step 0 is step {@code at} of the shared stream. */
@@ -173,7 +178,7 @@ public final class ConvergedBench {
     }
 
     /** The fields that name the cell's row. */
-    public Map<String, Object> key(Cell c) {
+    private Map<String, Object> key(Cell c) {
         return c.method() == null ? key("dense+lora", 0.0, c.seed()) : key(p.label() != null ? p.label() : c.method().cliName(), c.ratio(), c.seed());
     }
 
@@ -195,15 +200,22 @@ public final class ConvergedBench {
      */
     public void prepareTeacherCache() {
         if (teacherCache == null || !p.distill().enabled()) return;
-        for (long seed : p.seeds())
+        for (long seed : p.seeds()) {
+            if (java.nio.file.Files.exists(cacheFile(seed))) continue;                        // no model copy for a cache already there
             try (CausalLm dense = bench.fresh()) {
                 close(teacher(dense, seed));
             }
+        }
     }
 
+    /** The fields that name a row: a grid may hold rows of several budgets, data sets and distillations. */
+    static final List<String> KEY = List.of("protocol", "method", "ratio", "seed", "steps", "distill");
+
     private Map<String, Object> key(String method, double ratio, long seed) {
-        return QualityBench.key("protocol", p.mixture() ? "converged-mixture" : "converged", "method", method, "ratio", ratio, "seed", seed,
-                "steps", p.steps(), "distill", p.distill().toString());
+        List<Object> values = List.of(p.mixture() ? "converged-mixture" : "converged", method, ratio, seed, p.steps(), p.distill().toString());
+        Map<String, Object> key = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < KEY.size(); i++) key.put(KEY.get(i), values.get(i));
+        return key;
     }
 
     /** Step g of every run reads the same batch; negative g are calibration draws. */

@@ -32,7 +32,7 @@ public final class ConvergedCells {
         shards.map("bench quality (converged)", jobs, ConvergedCells::cell, progress, rows -> {
             for (String line : rows) {
                 Map<String, Object> row = QualityCells.parse(line);
-                if (!bench.done(driver.key(cellOf(row, protocol)))) bench.save(row);
+                if (!bench.done(QualityBench.keyOf(row, ConvergedBench.KEY))) bench.save(row);
             }
         });
     }
@@ -46,15 +46,5 @@ public final class ConvergedCells {
             new ConvergedBench(p, b).withTeacherCache(j.teacherCache() == null ? null : Path.of(j.teacherCache())).run(j.cell());
             return rows;
         });
-    }
-
-    /** The cell a returned row belongs to (by its method name, ratio and seed). */
-    private static ConvergedBench.Cell cellOf(Map<String, Object> row, ConvergedBench.Protocol p) {
-        long seed = ((Number) row.get("seed")).longValue();
-        if ("dense+lora".equals(row.get("method"))) return new ConvergedBench.Cell(null, 0.0, seed);
-        double ratio = ((Number) row.get("ratio")).doubleValue();
-        String name = String.valueOf(row.get("method"));
-        for (var m : p.methods()) if (name.equals(p.label() != null ? p.label() : m.cliName())) return new ConvergedBench.Cell(m, ratio, seed);
-        throw new IllegalStateException("bench quality: a cell returned a row for '" + name + "', which the protocol does not run");
     }
 }

@@ -232,6 +232,13 @@ public final class QualityBench {
         }
     }
 
+    /** The named key fields of a saved row, each required: what {@link #done} matches a returned row by. */
+    public static Map<String, Object> keyOf(Map<String, Object> row, List<String> fields) {
+        Map<String, Object> key = new LinkedHashMap<>();
+        for (String k : fields) key.put(k, java.util.Objects.requireNonNull(row.get(k), "row without " + k));
+        return key;
+    }
+
     public static Map<String, Object> key(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A quality table's grid on a cluster: one task per {@link QualityTable.Cell}, the cells whose rows
@@ -28,6 +27,9 @@ public final class QualityCells {
     /** What an executor needs for one cell: the protocol, the bench's settings, the shared KDA result. */
     record Job(QualityTable.Protocol protocol, int pplTokens, KnowledgeDistribution.Result kda, QualityTable.Cell cell) implements Serializable {}
 
+    /** The fields that name a row of the table. */
+    private static final List<String> KEY = List.of("method", "ratio", "seed", "budget");
+
     /** The bench an executor JVM built, by the settings it was built for. */
     private static final Map<List<Object>, QualityBench> BENCHES = new HashMap<>();
 
@@ -40,7 +42,7 @@ public final class QualityCells {
         shards.map("bench quality", jobs, QualityCells::cell, progress, rows -> {
             for (String line : rows) {
                 Map<String, Object> row = parse(line);
-                if (!bench.done(keyOf(row))) bench.save(row);
+                if (!bench.done(QualityBench.keyOf(row, KEY))) bench.save(row);
             }
         });
     }
@@ -77,10 +79,4 @@ public final class QualityCells {
         }
     }
 
-    /** The fields that name a row of the table. */
-    private static Map<String, Object> keyOf(Map<String, Object> row) {
-        Map<String, Object> key = new LinkedHashMap<>();
-        for (String k : List.of("method", "ratio", "seed", "budget")) key.put(k, Objects.requireNonNull(row.get(k), "row without " + k));
-        return key;
-    }
 }
