@@ -2,7 +2,7 @@
 """Markdown tables of the converged-budget protocol: held-out TinyStories perplexity per seed.
 
 Reads `./shear bench quality --protocol converged` rows (docs/results/quality-converged.jsonl by default,
-then the research rows of docs/results/quality-converged-research.jsonl for cells the first lacks).
+with --mixture docs/results/quality-converged-mixture.jsonl first, then the research rows of docs/results/quality-converged-research.jsonl for cells the first lacks).
 Only rows of one budget, one recovery data set and one distillation are tabled: --steps (default 1100),
 --mixture (the four-source table), --distill and --rounds (default: the protocol's alpha 0.5, T 1, 4 rounds). A row from the research file is marked with a dagger.
 
@@ -21,7 +21,8 @@ ap.add_argument("--distill", default="alpha=0.5,t=1.0,k=all", help="only rows wi
 ap.add_argument("--rounds", type=int, default=4, help="only rows recovered in this many rounds")
 ap.add_argument("paths", nargs="*")
 args = ap.parse_args()
-paths = args.paths or ["docs/results/quality-converged.jsonl", "docs/results/quality-converged-research.jsonl"]
+paths = args.paths or (["docs/results/quality-converged-mixture.jsonl"] if args.mixture else []) + [
+    "docs/results/quality-converged.jsonl", "docs/results/quality-converged-research.jsonl"]
 protocol = "converged-mixture" if args.mixture else "converged"
 
 cells = defaultdict(dict)          # (method, ratio) -> {seed: (row, marker)}

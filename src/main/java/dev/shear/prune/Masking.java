@@ -39,9 +39,13 @@ public final class Masking {
     public static <T> T preserving(CausalLm model, LoraAdapters ad, StructureSet set, Collection<StructureRef> refs,
                                    java.util.function.Supplier<T> body) {
         Map<String, HostTensor> saved = snapshot(model, ad, set, refs);
-        try (StepScope s = Engine.openScope(model.store())) {     // and what compensation may rewrite: the dependent weights
+        try (StepScope s = Engine.openScope(model.store())) {     // and what compensation may rewrite: the dependent weights and their biases
             for (StructureRef r : refs)
-                for (Cut c : set.get(r).dependent()) if (!saved.containsKey(c.param())) saved.put(c.param(), model.param(c.param()).toHost());
+                for (Cut c : set.get(r).dependent()) {
+                    saved.computeIfAbsent(c.param(), p -> model.param(p).toHost());
+                    String bias = c.param().endsWith(".weight") ? SliceMath.module(c.param()) + ".bias" : null;
+                    if (bias != null && model.params().containsKey(bias)) saved.computeIfAbsent(bias, p -> model.param(p).toHost());
+                }
         }
         try {
             return body.get();

@@ -20,6 +20,9 @@ import java.util.Map;
  * error over the calibration inputs grows by tr(W_R [H⁻¹_RR]⁻¹ W_Rᵀ), H = Σ x xᵀ + λI. Structures are
  * removed greedily, cheapest first, each removal updating the kept columns
  * (W ← W − W_R [H⁻¹_RR]⁻¹ H⁻¹_R·) and downdating H⁻¹, so later choices see the compensated layer.
+ * Where the projection has a bias (GPT-NeoX, a FLAP-compacted model), the bias is the weight of a
+ * constant input 1, one more column that is never removed, so the refit moves what the removed
+ * channels gave on average into it.
  */
 public final class ObsSelection {
     private ObsSelection() {}
@@ -39,6 +42,15 @@ public final class ObsSelection {
     /** @param already structures removed before (their columns are dead and never chosen again) */
     public static List<StructureRef> selectAndCompensate(CausalLm model, StructureSet set, Map<Integer, Integer> counts, Calibration calib, double ridge,
                                                          java.util.Set<StructureRef> already) {
+        return selectAndCompensate(model, set, counts, calib, ridge, already, true);
+    }
+
+    /**
+     * @param intoBias compensate into the dependent weight's bias where the model has one (a column for a
+     *                 constant input); false leaves biases alone
+     */
+    public static List<StructureRef> selectAndCompensate(CausalLm model, StructureSet set, Map<Integer, Integer> counts, Calibration calib, double ridge,
+                                                         java.util.Set<StructureRef> already, boolean intoBias) {
         Map<String, HostTensor> host = model.toHost();
         List<StructureRef> out = new ArrayList<>();
         try (StepScope s = Engine.openScope(model.store())) {
@@ -47,10 +59,28 @@ public final class ObsSelection {
                 PrunableGroup g = set.groups().get(e.getKey());
                 String param = dependentWeight(g);
                 HostTensor w = host.get(param);
-                double[] c = calib.secondMoment(SliceMath.module(param));
-                float[] updated = w.data().clone();
-                out.addAll(greedy(e.getKey(), g, updated, w.rows(), w.cols(), c, e.getValue(), ridge, already));
+                String module = SliceMath.module(param), bias = module + ".bias";
+                int rows = w.rows(), in = w.cols();
+                if (!intoBias || !host.containsKey(bias)) {
+                    float[] updated = w.data().clone();
+                    out.addAll(greedy(e.getKey(), g, updated, rows, in, calib.secondMoment(module), e.getValue(), ridge, already, in));
+                    model.param(param).assign(updated);
+                    continue;
+                }
+                // the bias is the weight of a constant input 1: one more column that is never removed
+                float[] wb = new float[rows * (in + 1)], b = host.get(bias).data();
+                for (int o = 0; o < rows; o++) {
+                    System.arraycopy(w.data(), o * in, wb, o * (in + 1), in);
+                    wb[o * (in + 1) + in] = b[o];
+                }
+                out.addAll(greedy(e.getKey(), g, wb, rows, in + 1, withConstantInput(calib.secondMoment(module), calib.inputMean(module), calib.tokens(), in), e.getValue(), ridge, already, in));
+                float[] updated = new float[rows * in], nb = new float[rows];
+                for (int o = 0; o < rows; o++) {
+                    System.arraycopy(wb, o * (in + 1), updated, o * in, in);
+                    nb[o] = wb[o * (in + 1) + in];
+                }
                 model.param(param).assign(updated);
+                model.param(bias).assign(nb);
             }
         }
         return out;
@@ -104,12 +134,28 @@ public final class ObsSelection {
         return new int[0];
     }
 
-    /** Greedy removal of k structures of one group; w (out × in) is updated in place. */
-    static List<StructureRef> greedy(int group, PrunableGroup g, float[] w, int out, int in, double[] c, int k, double ridge, java.util.Set<StructureRef> already) {
+    /** Σ x xᵀ of a module's inputs with a constant 1 appended: the last row and column hold Σ x and the token count. */
+    static double[] withConstantInput(double[] c, double[] mean, double n, int in) {
+        double[] out = new double[(in + 1) * (in + 1)];
+        for (int i = 0; i < in; i++) {
+            System.arraycopy(c, i * in, out, i * (in + 1), in);
+            out[i * (in + 1) + in] = out[in * (in + 1) + i] = mean[i] * n;
+        }
+        out[in * (in + 1) + in] = n;
+        return out;
+    }
+
+    /**
+     * Greedy removal of k structures of one group; w (out × in) is updated in place. The ridge is
+     * {@code ridge} × the mean of H's first {@code ridgeDims} diagonal entries (the real inputs, not an
+     * appended constant), added to every diagonal entry.
+     */
+    static List<StructureRef> greedy(int group, PrunableGroup g, float[] w, int out, int in, double[] c, int k, double ridge,
+                                     java.util.Set<StructureRef> already, int ridgeDims) {
         double diag = 0;
-        for (int j = 0; j < in; j++) diag += c[j * in + j];
+        for (int j = 0; j < ridgeDims; j++) diag += c[j * in + j];
         double[] h = c.clone();
-        for (int j = 0; j < in; j++) h[j * in + j] += ridge * diag / in + 1e-12;
+        for (int j = 0; j < in; j++) h[j * in + j] += ridge * diag / ridgeDims + 1e-12;
         boolean[] gone = new boolean[g.structures().size()];
         String param = dependentWeight(g);
         for (int si = 0; si < gone.length; si++)

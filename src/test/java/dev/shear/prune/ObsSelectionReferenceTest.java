@@ -163,7 +163,7 @@ class ObsSelectionReferenceTest {
             float[] w = floats(c.get("w"));
             double[] cov = doubles(c.get("c"));
             double[] covCopy = cov.clone();
-            List<StructureRef> chosen = ObsSelection.greedy(7, g, w, out, in, cov, k, c.get("ridge").asDouble(), already);
+            List<StructureRef> chosen = ObsSelection.greedy(7, g, w, out, in, cov, k, c.get("ridge").asDouble(), already, in);
             assertTrue(java.util.Arrays.equals(covCopy, cov), name + ": the second moment was modified");
 
             List<Integer> order = chosen.stream().map(StructureRef::structure).toList();
@@ -206,7 +206,7 @@ class ObsSelectionReferenceTest {
         JsonNode c = GOLDEN.get("obs").get(0);
         int out = c.get("out").asInt(), in = c.get("in").asInt(), n = c.get("structures").size();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ObsSelection.greedy(0, group(c.get("structures")), floats(c.get("w")),
-                out, in, doubles(c.get("c")), n, 0.01, Set.of(new StructureRef(0, 2))));
+                out, in, doubles(c.get("c")), n, 0.01, Set.of(new StructureRef(0, 2)), in));
         assertTrue(e.getMessage().contains(String.valueOf(n)), e.getMessage());
     }
 
@@ -217,7 +217,7 @@ class ObsSelectionReferenceTest {
             if (!name.equals("heads-k1") && !name.equals("diagonal")) continue;
             float[] w = floats(c.get("w"));
             List<StructureRef> chosen = ObsSelection.greedy(0, group(c.get("structures")), w, c.get("out").asInt(), c.get("in").asInt(),
-                    doubles(c.get("c")), c.get("k").asInt(), c.get("ridge").asDouble(), Set.of());
+                    doubles(c.get("c")), c.get("k").asInt(), c.get("ridge").asDouble(), Set.of(), c.get("in").asInt());
             Set<Integer> got = new HashSet<>(), brute = new HashSet<>();
             for (StructureRef r : chosen) got.add(r.structure());
             for (JsonNode v : c.get("brute_force")) brute.add(v.asInt());
