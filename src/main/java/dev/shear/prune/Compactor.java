@@ -61,7 +61,7 @@ public final class Compactor {
                 if (!w.containsKey(e.getKey())) w.put(e.getKey(), new HostTensor(e.getValue(), new float[(int) HostTensor.numel(e.getValue())]));
         }
         for (Map.Entry<String, double[]> e : biasShift.entrySet()) {
-            float[] b = w.get(e.getKey().replace(".weight", ".bias")).data();
+            float[] b = w.get(SliceMath.bias(e.getKey())).data();
             for (int i = 0; i < b.length; i++) b[i] += (float) e.getValue()[i];
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();

@@ -43,8 +43,8 @@ public final class Masking {
             for (StructureRef r : refs)
                 for (Cut c : set.get(r).dependent()) {
                     saved.computeIfAbsent(c.param(), p -> model.param(p).toHost());
-                    String bias = c.param().endsWith(".weight") ? SliceMath.module(c.param()) + ".bias" : null;
-                    if (bias != null && model.params().containsKey(bias)) saved.computeIfAbsent(bias, p -> model.param(p).toHost());
+                    if (c.param().endsWith(".weight") && model.params().containsKey(SliceMath.bias(c.param())))
+                        saved.computeIfAbsent(SliceMath.bias(c.param()), p -> model.param(p).toHost());
                 }
         }
         try {

@@ -47,9 +47,9 @@ public final class ObsSelection {
 
     /**
      * @param intoBias compensate into the dependent weight's bias where the model has one (a column for a
-     *                 constant input); false leaves biases alone
+     *                 constant input); false leaves biases alone (tests compare the two)
      */
-    public static List<StructureRef> selectAndCompensate(CausalLm model, StructureSet set, Map<Integer, Integer> counts, Calibration calib, double ridge,
+    static List<StructureRef> selectAndCompensate(CausalLm model, StructureSet set, Map<Integer, Integer> counts, Calibration calib, double ridge,
                                                          java.util.Set<StructureRef> already, boolean intoBias) {
         Map<String, HostTensor> host = model.toHost();
         List<StructureRef> out = new ArrayList<>();
@@ -59,28 +59,24 @@ public final class ObsSelection {
                 PrunableGroup g = set.groups().get(e.getKey());
                 String param = dependentWeight(g);
                 HostTensor w = host.get(param);
-                String module = SliceMath.module(param), bias = module + ".bias";
-                int rows = w.rows(), in = w.cols();
-                if (!intoBias || !host.containsKey(bias)) {
-                    float[] updated = w.data().clone();
-                    out.addAll(greedy(e.getKey(), g, updated, rows, in, calib.secondMoment(module), e.getValue(), ridge, already, in));
-                    model.param(param).assign(updated);
-                    continue;
-                }
-                // the bias is the weight of a constant input 1: one more column that is never removed
-                float[] wb = new float[rows * (in + 1)], b = host.get(bias).data();
+                String module = SliceMath.module(param), bias = SliceMath.bias(param);
+                // a bias is the weight of a constant input 1: one more column, never removed
+                boolean biased = intoBias && host.containsKey(bias);
+                int rows = w.rows(), in = w.cols(), cols = biased ? in + 1 : in;
+                float[] wb = new float[rows * cols], b = biased ? host.get(bias).data() : null;
                 for (int o = 0; o < rows; o++) {
-                    System.arraycopy(w.data(), o * in, wb, o * (in + 1), in);
-                    wb[o * (in + 1) + in] = b[o];
+                    System.arraycopy(w.data(), o * in, wb, o * cols, in);
+                    if (biased) wb[o * cols + in] = b[o];
                 }
-                out.addAll(greedy(e.getKey(), g, wb, rows, in + 1, withConstantInput(calib.secondMoment(module), calib.inputMean(module), calib.tokens(), in), e.getValue(), ridge, already, in));
+                double[] c = biased ? withConstantInput(calib.secondMoment(module), calib.inputMean(module), calib.tokens(), in) : calib.secondMoment(module);
+                out.addAll(greedy(e.getKey(), g, wb, rows, cols, c, e.getValue(), ridge, already, in));
                 float[] updated = new float[rows * in], nb = new float[rows];
                 for (int o = 0; o < rows; o++) {
-                    System.arraycopy(wb, o * (in + 1), updated, o * in, in);
-                    nb[o] = wb[o * (in + 1) + in];
+                    System.arraycopy(wb, o * cols, updated, o * in, in);
+                    if (biased) nb[o] = wb[o * cols + in];
                 }
                 model.param(param).assign(updated);
-                model.param(bias).assign(nb);
+                if (biased) model.param(bias).assign(nb);
             }
         }
         return out;

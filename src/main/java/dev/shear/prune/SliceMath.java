@@ -44,6 +44,9 @@ final class SliceMath {
 
     static String module(String weightParam) { return weightParam.substring(0, weightParam.length() - ".weight".length()); }
 
+    /** The bias beside a projection's weight (which the model may not have). */
+    static String bias(String weightParam) { return module(weightParam) + ".bias"; }
+
     /** Σ a·b over the cut's elements of two same-shaped tensors. */
     static double dot(HostTensor a, HostTensor b, Cut c) {
         float[] bd = b.data();
