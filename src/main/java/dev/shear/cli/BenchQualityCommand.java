@@ -35,9 +35,9 @@ final class BenchQualityCommand implements Runnable {
     @Option(names = "--mixture", description = "converged: recover on the four-source mixture with dynamic weights (the second table).") boolean mixture;
     @Option(names = "--no-control", description = "converged: skip the dense+LoRA control row.") boolean noControl;
     @Option(names = "--teacher-cache", description = "converged: distil from top-k teacher logits computed once per seed into this folder instead of a teacher model in memory (needs --distill ...,k=K).") Path teacherCache;
-    @Option(names = "--warmup", defaultValue = "10") int warmup;
-    @Option(names = "--periods", defaultValue = "4") int periods;
-    @Option(names = "--period-length", defaultValue = "20") int periodLength;
+    @Option(names = "--warmup", description = "LHSPG warm-up steps T_w (default: converged 30, short 10).") Integer warmup;
+    @Option(names = "--periods", description = "LHSPG periods P (default 4).") Integer periods;
+    @Option(names = "--period-length", description = "LHSPG period length T_p (default: converged 10, short 20).") Integer periodLength;
     @Option(names = "--recovery-steps", defaultValue = "150", description = "Post-pruning recovery steps R.") int recoverySteps;
     @Option(names = "--batch", defaultValue = "8") int batch;
     @Option(names = "--seq", defaultValue = "128") int seq;
@@ -65,7 +65,7 @@ final class BenchQualityCommand implements Runnable {
         if (methods == null) methods = List.of(SHORT_METHODS.split(","));
         if (seeds == null) seeds = List.of(0L);
         if (out == null) out = Path.of("docs/results/quality.jsonl");
-        LhspgSchedule schedule = LhspgSchedule.of(warmup, periods, periodLength).withSteps(pruneRunSteps == null ? 0 : pruneRunSteps)
+        LhspgSchedule schedule = LhspgSchedule.of(or(warmup, 10), or(periods, 4), or(periodLength, 20)).withSteps(pruneRunSteps == null ? 0 : pruneRunSteps)
                 .withLrShape(Choices.parse("--prune-lr-shape", LhspgSchedule.LrShape.class, pruneLrShape));
         QualityTable.Protocol protocol = new QualityTable.Protocol(methods.stream().map(Method::parse).toList(), ratios, seeds, schedule,
                 recoverySteps, pruneLr == null ? lr : pruneLr, lr, batch, seq, Choices.parse("--prune-data", PruneJob.DataKind.class, pruneData),
@@ -80,7 +80,10 @@ final class BenchQualityCommand implements Runnable {
         }
     }
 
-    private void converged() {
+    private static int or(Integer given, int otherwise) { return given == null ? otherwise : given; }
+
+    /** The converged protocol with the options given on the command line. */
+    ConvergedBench.Protocol convergedProtocol() {
         List<Method> ms = (methods == null ? List.of("lorashear", "wanda-sp", "flap", "llm-pruner", "magnitude", "random") : methods)
                 .stream().map(Method::parse).toList();
         ConvergedBench.Protocol p = ConvergedBench.Protocol.converged(ms, ratios, seeds == null ? List.of(0L, 1L) : seeds)
@@ -88,6 +91,13 @@ final class BenchQualityCommand implements Runnable {
         if (steps != null) p = p.withSteps(steps);
         if (distill != null) p = p.withDistill(Choices.distill("--distill", distill));
         if (rounds != null) p = p.withRounds(rounds);
+        if (warmup != null || periods != null || periodLength != null)
+            p = p.withLhspg(LhspgSchedule.of(or(warmup, p.lhspg().warmup()), or(periods, p.lhspg().periods()), or(periodLength, p.lhspg().periodLength())));
+        return p;
+    }
+
+    private void converged() {
+        ConvergedBench.Protocol p = convergedProtocol();
         QualityBench bench = new QualityBench(out == null ? ConvergedBench.defaultOut(mixture) : out, pplTokens,
                 QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), System.out::println);
         if (!cluster.active()) {
