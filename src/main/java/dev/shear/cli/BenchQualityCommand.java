@@ -14,7 +14,9 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The quality tables. The converged protocol (the default): every method pruned and recovered within one
@@ -25,6 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "quality", description = "Prune with every method, recover, evaluate; append rows to a JSONL file.", mixinStandardHelpOptions = true)
 final class BenchQualityCommand implements Runnable {
     @Mixin CommonOptions common;
+    @Spec CommandSpec spec;
     @Option(names = "--protocol", defaultValue = "converged", description = "converged (1100 LoRA steps in all, peers with their own allocation, distillation for all; docs/results.md) or short (170 steps, the short-budget study) (default ${DEFAULT-VALUE}).") String protocolName;
     @Option(names = "--methods", split = ",", description = "Methods (default: converged lorashear,wanda-sp,flap,llm-pruner,magnitude,random; short " + SHORT_METHODS + ").") List<String> methods;
     @Option(names = "--ratios", split = ",", defaultValue = "0.2,0.5") List<Double> ratios;
@@ -55,13 +58,25 @@ final class BenchQualityCommand implements Runnable {
 
     private static final String SHORT_METHODS = "lorashear-activation,lorashear-accumulated,lorashear-paper,reference,lorashear-oneshot,llm-pruner,wanda-sp,flap,magnitude,random";
 
+    /** Options only one protocol reads: given to the other, they would be silently ignored. */
+    private static final List<String> SHORT_ONLY = List.of("--recovery-steps", "--batch", "--seq", "--lr", "--prune-steps", "--prune-lr",
+            "--prune-lr-shape", "--prune-data", "--allocation", "--budgets");
+    private static final List<String> CONVERGED_ONLY = List.of("--steps", "--distill", "--recovery-rounds", "--mixture", "--no-control", "--teacher-cache");
+
     @Override public void run() {
         common.apply();
+        if (!protocolName.equals("converged") && !protocolName.equals("short"))
+            throw new IllegalArgumentException("--protocol '" + protocolName + "': expected converged or short");
+        if (spec != null) {
+            boolean converged = protocolName.equals("converged");
+            for (String o : converged ? SHORT_ONLY : CONVERGED_ONLY)
+                if (spec.commandLine().getParseResult().hasMatchedOption(o))
+                    throw new IllegalArgumentException(o + " applies to --protocol " + (converged ? "short" : "converged") + " only");
+        }
         if (protocolName.equals("converged")) {
             converged();
             return;
         }
-        if (!protocolName.equals("short")) throw new IllegalArgumentException("--protocol '" + protocolName + "': expected converged or short");
         if (methods == null) methods = List.of(SHORT_METHODS.split(","));
         if (seeds == null) seeds = List.of(0L);
         if (out == null) out = Path.of("docs/results/quality.jsonl");

@@ -25,4 +25,17 @@ class BenchQualityOptionsTest {
         assertEquals(40, given.periodLength());
         assertEquals(50, schedule("--warmup", "50").warmup());
     }
+
+    @Test void anOptionOfTheOtherProtocolIsOneLineNotIgnored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        String out = tmp.resolve("rows.jsonl").toString();
+        DistillOptionsTest.oneLine("shear: --recovery-steps applies to --protocol short only",
+                MainErrorsTest.run("bench", "quality", "--recovery-steps", "100", "--out", out));
+        DistillOptionsTest.oneLine("shear: --budgets applies to --protocol short only",
+                MainErrorsTest.run("bench", "quality", "--protocol", "converged", "--budgets", "a", "--out", out));
+        DistillOptionsTest.oneLine("shear: --steps applies to --protocol converged only",
+                MainErrorsTest.run("bench", "quality", "--protocol", "short", "--steps", "2200", "--out", out));
+        DistillOptionsTest.oneLine("shear: --protocol 'long': expected converged or short",
+                MainErrorsTest.run("bench", "quality", "--protocol", "long", "--out", out));
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(tmp.resolve("rows.jsonl")), "no partial output");
+    }
 }
