@@ -177,9 +177,11 @@ public final class ConvergedBench {
         return cells;
     }
 
-    /** The fields that name the cell's row. */
+    /** The fields that name the cell's row: a method's LHSPG schedule and the recovery rounds too, so a run with others is not taken for it. */
     private Map<String, Object> key(Cell c) {
-        return c.method() == null ? key("dense+lora", 0.0, c.seed()) : key(p.label() != null ? p.label() : c.method().cliName(), c.ratio(), c.seed());
+        if (c.method() == null) return key("dense+lora", 0.0, c.seed(), List.of());
+        List<Integer> lhspg = c.method().strategy().progressive() ? List.of(p.lhspg().warmup(), p.lhspg().periods(), p.lhspg().periodLength()) : List.of();
+        return key(p.label() != null ? p.label() : c.method().cliName(), c.ratio(), c.seed(), lhspg);
     }
 
     public boolean done(Cell c) { return bench.done(key(c)); }
@@ -209,10 +211,10 @@ public final class ConvergedBench {
     }
 
     /** The fields that name a row: a grid may hold rows of several budgets, data sets and distillations. */
-    static final List<String> KEY = List.of("protocol", "method", "ratio", "seed", "steps", "distill");
+    static final List<String> KEY = List.of("protocol", "method", "ratio", "seed", "steps", "distill", "lhspg", "recovery_rounds");
 
-    private Map<String, Object> key(String method, double ratio, long seed) {
-        List<Object> values = List.of(p.mixture() ? "converged-mixture" : "converged", method, ratio, seed, p.steps(), p.distill().toString());
+    private Map<String, Object> key(String method, double ratio, long seed, List<Integer> lhspg) {
+        List<Object> values = List.of(p.mixture() ? "converged-mixture" : "converged", method, ratio, seed, p.steps(), p.distill().toString(), lhspg, p.rounds());
         Map<String, Object> key = new java.util.LinkedHashMap<>();
         for (int i = 0; i < KEY.size(); i++) key.put(KEY.get(i), values.get(i));
         return key;
@@ -275,8 +277,7 @@ public final class ConvergedBench {
             recover(c, teacher, seed, used);
             Map<String, Object> extra = QualityBench.key("prune_steps", used, "allocation", o.result().allocation(),
                     "kda", s.kda().ratios(), "gamma_u", s.kda().gammaU(),
-                    "lhspg", m.progressive() ? List.of(p.lhspg().warmup(), p.lhspg().periods(), p.lhspg().periodLength()) : List.of(),
-                    "recovery_rounds", p.rounds(), "prune_seconds", pruneSeconds, "recover_seconds", (System.nanoTime() - t1) / 1e9,
+                    "prune_seconds", pruneSeconds, "recover_seconds", (System.nanoTime() - t1) / 1e9,
                     "kv_heads", c.config().layers().stream().map(LayerWidths::numKvHeads).toList(),
                     "mlp", c.config().layers().stream().map(LayerWidths::intermediateSize).toList());
             extra.putAll(teacherFields(teacher));

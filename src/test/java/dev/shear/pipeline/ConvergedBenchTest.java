@@ -44,6 +44,28 @@ class ConvergedBenchTest {
         assertEquals(P.schedule().at(500), P.schedule().after(70).at(430), 0.0);
     }
 
+    /** A row names its LHSPG schedule and recovery rounds: a run with other ones does not take it for its own and skip the cell. */
+    @Test void aRowIsDoneOnlyForItsScheduleAndRounds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path rows = tmp.resolve("rows.jsonl");
+        ConvergedBench.Protocol p = ConvergedBench.Protocol.converged(List.of(Method.LORASHEAR_OBS, Method.WANDA_SP), List.of(0.5), List.of(0L));
+        String distill = p.distill().toString();
+        java.nio.file.Files.writeString(rows, String.join("\n",
+                "{\"protocol\": \"converged\", \"method\": \"lorashear-obs\", \"ratio\": 0.5, \"seed\": 0, \"steps\": 1100, \"distill\": \"" + distill
+                        + "\", \"lhspg\": [30, 4, 10], \"recovery_rounds\": 4, \"tinystories_heldout\": 9.9}",
+                "{\"protocol\": \"converged\", \"method\": \"wanda-sp\", \"ratio\": 0.5, \"seed\": 0, \"steps\": 1100, \"distill\": \"" + distill
+                        + "\", \"lhspg\": [], \"recovery_rounds\": 4, \"tinystories_heldout\": 10.3}") + "\n");
+        QualityBench bench = new QualityBench(rows, 1024, QualityBench.recovery(2, 0, 16, 128, 1e-3, 0, true), line -> {});
+        ConvergedBench.Cell obs = new ConvergedBench.Cell(Method.LORASHEAR_OBS, 0.5, 0), wanda = new ConvergedBench.Cell(Method.WANDA_SP, 0.5, 0);
+        assertTrue(new ConvergedBench(p.withControl(false), bench).done(obs));
+        assertTrue(new ConvergedBench(p.withControl(false), bench).done(wanda));
+        ConvergedBench gradual = new ConvergedBench(p.withLhspg(LhspgSchedule.of(30, 8, 40)), bench);
+        assertTrue(!gradual.done(obs), "another LHSPG schedule is another row");
+        assertTrue(gradual.done(wanda), "a one-shot method has no schedule to differ in");
+        ConvergedBench twoRounds = new ConvergedBench(p.withRounds(2), bench);
+        assertTrue(!twoRounds.done(obs) && !twoRounds.done(wanda), "other recovery rounds are other rows");
+        assertTrue(!new ConvergedBench(p, bench).done(ConvergedBench.Cell.control(0)), "no control row in the file");
+    }
+
     @Test void aBudgetThatLeavesNoRecoveryIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> P.withSteps(70));
         assertTrue(e.getMessage().contains("leave no recovery"), e.getMessage());
