@@ -67,13 +67,11 @@ final class BenchQualityCommand implements Runnable {
         common.apply();
         if (!protocolName.equals("converged") && !protocolName.equals("short"))
             throw new IllegalArgumentException("--protocol '" + protocolName + "': expected converged or short");
-        if (spec != null) {
-            boolean converged = protocolName.equals("converged");
-            for (String o : converged ? SHORT_ONLY : CONVERGED_ONLY)
-                if (spec.commandLine().getParseResult().hasMatchedOption(o))
-                    throw new IllegalArgumentException(o + " applies to --protocol " + (converged ? "short" : "converged") + " only");
-        }
-        if (protocolName.equals("converged")) {
+        boolean converged = protocolName.equals("converged");
+        for (String o : converged ? SHORT_ONLY : CONVERGED_ONLY)
+            if (spec.commandLine().getParseResult().hasMatchedOption(o))
+                throw new IllegalArgumentException(o + " applies to --protocol " + (converged ? "short" : "converged") + " only");
+        if (converged) {
             converged();
             return;
         }
