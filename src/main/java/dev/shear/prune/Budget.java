@@ -157,13 +157,22 @@ public final class Budget {
             if (excess <= 0) continue;
             Cluster o = c == Cluster.ATTENTION ? Cluster.MLP : Cluster.ATTENTION;
             if (members.get(o).isEmpty()) throw new IllegalArgumentException("the target needs more " + c + " structures than can go with one kept per layer");
-            long params = excess * set.groups().get(members.get(c).get(0)).paramsPerStructure();
+            long params = excess * paramsPerStructure(set, c);
             int more = (int) Math.round((double) params / set.groups().get(members.get(o).get(0)).paramsPerStructure());
             if (counts.getOrDefault(o, 0) + more > capacity.get(o))
                 throw new IllegalArgumentException("the target needs more structures than can go with one kept per layer");
             counts.put(c, capacity.get(c));
             counts.merge(o, more, Integer::sum);
         }
+    }
+
+    /**
+     * A structure's parameters in a cluster, read from any prunable group: on a multi-query model no
+     * attention group has a second structure, so none is a member that could tell.
+     */
+    private static long paramsPerStructure(StructureSet set, Cluster c) {
+        for (PrunableGroup g : set.groups()) if (g.prunable() && g.cluster() == c) return g.paramsPerStructure();
+        throw new IllegalArgumentException("no prunable " + c + " group");
     }
 
     /**

@@ -139,4 +139,32 @@ class LoraShearObsTest {
             }
         }
     }
+
+    /**
+     * A multi-query model (one KV head per layer, as Gemma 2B) has no attention group with a structure to
+     * spare: KDA's allocation keeps every layer's attention and the MLP pays the whole count.
+     */
+    @Test void defaultLorashearPrunesAMultiQueryModelThroughItsMlp() {
+        ModelConfig mqa = ModelConfig.llama(32, 40, 3, 4, 1, 64, 32, true);
+        try (CausalLm model = CausalLm.random(mqa, 4, DType.F32)) {
+            LoraConfig lora = LoraConfig.paperDefaults(1);
+            PruneSettings s = new PruneSettings(Method.LORASHEAR_OBS, 0.3, Allocation.AUTO, WidthAlignment.NONE, 2,
+                    new LhspgSchedule(2, 2, 2, 0, 0.0, LhspgSchedule.LrShape.CONSTANT),
+                    new TrainingSettings(1e-3, 2, 16, 0, lora), new KdaSettings(List.of(0.25, 0.5), 0.0), 1);
+            PruneRun.Outcome o = PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(LhspgPrunerTest.data(), LoraShearObsTest::probe));
+            try (CausalLm c = o.compact()) {
+                assertEquals("kda", o.result().allocation());
+                int mlp = 0;
+                for (var w : c.config().layers()) {
+                    assertEquals(4, w.numHeads(), "attention kept: " + c.config().layers());
+                    assertEquals(1, w.numKvHeads());
+                    mlp += w.intermediateSize();
+                }
+                long perChannel = 3 * 32;                                    // gate and up rows, a down column
+                long removed = (long) (3 * 40 - mlp) * perChannel;
+                assertEquals(model.numParams() - c.numParams(), removed, "only MLP channels go");
+                assertTrue(Math.abs(o.result().achievedRatio() - 0.3) < 0.02, "achieved " + o.result().achievedRatio());
+            }
+        }
+    }
 }
