@@ -151,16 +151,19 @@ public final class Budget {
      * With one structure kept per group, a cluster may not hold its uniform count (attention at 50%
      * on a model with few KV groups); its excess moves, in parameters, to the other cluster.
      */
+    /** What a user can do instead: uniform counts may empty a layer's attention or MLP, so they reach further. */
+    private static final String REMEDY = ": use a smaller --ratio or --allocation uniform";
+
     private static void spill(StructureSet set, Map<Cluster, List<Integer>> members, Map<Cluster, Integer> capacity, Map<Cluster, Integer> counts) {
         for (Cluster c : Cluster.values()) {
             int excess = counts.getOrDefault(c, 0) - capacity.get(c);
             if (excess <= 0) continue;
             Cluster o = c == Cluster.ATTENTION ? Cluster.MLP : Cluster.ATTENTION;
-            if (members.get(o).isEmpty()) throw new IllegalArgumentException("the target needs more " + c + " structures than can go with one kept per layer");
+            if (members.get(o).isEmpty()) throw new IllegalArgumentException("the target needs more " + c + " structures than KDA's allocation can take with one kept per group" + REMEDY);
             long params = excess * paramsPerStructure(set, c);
             int more = (int) Math.round((double) params / set.groups().get(members.get(o).get(0)).paramsPerStructure());
             if (counts.getOrDefault(o, 0) + more > capacity.get(o))
-                throw new IllegalArgumentException("the target needs more structures than can go with one kept per layer");
+                throw new IllegalArgumentException("the target needs more structures than KDA's allocation can take with one kept per group" + REMEDY);
             counts.put(c, capacity.get(c));
             counts.merge(o, more, Integer::sum);
         }

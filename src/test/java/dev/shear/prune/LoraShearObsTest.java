@@ -167,4 +167,28 @@ class LoraShearObsTest {
             }
         }
     }
+
+    /**
+     * Two KV groups per layer and a 50% target on a model whose embeddings are a third of it: KDA's
+     * allocation, keeping one structure per group, cannot reach the target and says what can;
+     * uniform counts, which may empty a layer's attention, do reach it.
+     */
+    @Test void aTargetBeyondKdaAllocationNamesTheWayOut() {
+        BatchSource data = LhspgPrunerTest.data();
+        for (Allocation a : List.of(Allocation.AUTO, Allocation.UNIFORM))
+            try (CausalLm model = dev.shear.testing.Families.load("llama3", DType.F32)) {
+                LoraConfig lora = LoraConfig.paperDefaults(1);
+                PruneSettings s = new PruneSettings(Method.LORASHEAR_OBS, 0.5, a, WidthAlignment.NONE, 2,
+                        new LhspgSchedule(2, 2, 2, 0, 0.0, LhspgSchedule.LrShape.CONSTANT),
+                        new TrainingSettings(1e-3, 2, 16, 0, lora), new KdaSettings(List.of(0.25, 0.5), 0.0), 1);
+                if (a == Allocation.AUTO) {
+                    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                            () -> PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(data, LoraShearObsTest::probe)));
+                    assertTrue(e.getMessage().endsWith("use a smaller --ratio or --allocation uniform"), e.getMessage());
+                } else {
+                    PruneRun.Outcome o = PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(data, LoraShearObsTest::probe));
+                    assertTrue(Math.abs(o.result().achievedRatio() - 0.5) < 0.01, "achieved " + o.result().achievedRatio());
+                }
+            }
+    }
 }
