@@ -147,13 +147,13 @@ public final class Budget {
         return new Plan(counts, removed, (double) removed / set.totalParams(), target, taken);
     }
 
+    /** What a user can do instead: uniform counts may empty a layer's attention or MLP, so they reach further. */
+    private static final String REMEDY = ": use a smaller --ratio or --allocation uniform";
+
     /**
      * With one structure kept per group, a cluster may not hold its uniform count (attention at 50%
      * on a model with few KV groups); its excess moves, in parameters, to the other cluster.
      */
-    /** What a user can do instead: uniform counts may empty a layer's attention or MLP, so they reach further. */
-    private static final String REMEDY = ": use a smaller --ratio or --allocation uniform";
-
     private static void spill(StructureSet set, Map<Cluster, List<Integer>> members, Map<Cluster, Integer> capacity, Map<Cluster, Integer> counts) {
         for (Cluster c : Cluster.values()) {
             int excess = counts.getOrDefault(c, 0) - capacity.get(c);
