@@ -108,20 +108,11 @@ public final class Budget {
         Map<Integer, KnowledgeDistribution.Row> rows = new java.util.HashMap<>();
         for (KnowledgeDistribution.Row r : kda.rows()) rows.put(r.group(), r);
         double measured = kda.ratios().stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        Map<Cluster, List<Integer>> members = new EnumMap<>(Cluster.class);
-        Map<Cluster, Integer> capacity = new EnumMap<>(Cluster.class), counts = new EnumMap<>(uniform.counts());
-        for (Cluster c : Cluster.values()) {
-            members.put(c, new java.util.ArrayList<>());
-            capacity.put(c, 0);
-            for (int g = 0; g < set.groups().size(); g++) {
-                PrunableGroup pg = set.groups().get(g);
-                if (!pg.prunable() || pg.cluster() != c || pg.structures().size() < 2) continue;
-                if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + pg.id());
-                members.get(c).add(g);
-                capacity.merge(c, pg.structures().size() - 1, Integer::sum);
-            }
-        }
-        spill(set, members, capacity, counts);
+        Map<Cluster, List<Integer>> members = members(set);
+        for (List<Integer> gs : members.values())
+            for (int g : gs) if (!rows.containsKey(g)) throw new IllegalArgumentException("KDA has no row for prunable group " + set.groups().get(g).id());
+        Map<Cluster, Integer> counts = new EnumMap<>(uniform.counts());
+        spill(set, members, capacity(set, members), counts);
         Map<Integer, Integer> taken = new java.util.TreeMap<>();
         long removed = 0;
         for (Cluster c : Cluster.values()) {
@@ -145,6 +136,36 @@ public final class Budget {
                 }
         }
         return new Plan(counts, removed, (double) removed / set.totalParams(), target, taken);
+    }
+
+    /**
+     * Fails as {@link #bySensitivity} would when its counts cannot be held with one structure kept per
+     * group: checked on the structures before KDA runs, so a hopeless target stops before the analysis.
+     */
+    public static void checkSensitivityCapacity(StructureSet set, double target) {
+        Map<Cluster, List<Integer>> members = members(set);
+        spill(set, members, capacity(set, members), new EnumMap<>(plan(set, target).counts()));
+    }
+
+    /** Per cluster, the prunable groups with a structure to spare (KDA allocation keeps one per group). */
+    private static Map<Cluster, List<Integer>> members(StructureSet set) {
+        Map<Cluster, List<Integer>> members = new EnumMap<>(Cluster.class);
+        for (Cluster c : Cluster.values()) members.put(c, new java.util.ArrayList<>());
+        for (int g = 0; g < set.groups().size(); g++) {
+            PrunableGroup pg = set.groups().get(g);
+            if (pg.prunable() && pg.structures().size() >= 2) members.get(pg.cluster()).add(g);
+        }
+        return members;
+    }
+
+    private static Map<Cluster, Integer> capacity(StructureSet set, Map<Cluster, List<Integer>> members) {
+        Map<Cluster, Integer> capacity = new EnumMap<>(Cluster.class);
+        for (Cluster c : Cluster.values()) {
+            int n = 0;
+            for (int g : members.get(c)) n += set.groups().get(g).structures().size() - 1;
+            capacity.put(c, n);
+        }
+        return capacity;
     }
 
     /** What a user can do instead: uniform counts may empty a layer's attention or MLP, so they reach further. */

@@ -108,6 +108,9 @@ public final class PruneRun {
         CausalLm model = target.model();
         List<LayerWidths> before = model.config().layers();
         PruningMethod method = s.method().strategy();
+        // protection can only shrink what KDA allocation may take, so a target it cannot hold now stops before the analysis
+        if (s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null) == Allocation.KDA)
+            Budget.checkSensitivityCapacity(withProtectedLayers(target.structures(), method.protectedLayers(model.config().numLayers())), s.ratio());
         KnowledgeDistribution.Result kda = kda(target, s, ctx, method);
         StructureSet set = kda == null ? target.structures() : target.structures().withUnprunable(kda.unprunableGroups());
         set = withProtectedLayers(set, method.protectedLayers(model.config().numLayers()));

@@ -170,8 +170,8 @@ class LoraShearObsTest {
 
     /**
      * Two KV groups per layer and a 50% target on a model whose embeddings and output head are 44% of it: KDA's
-     * allocation, keeping one structure per group, cannot reach the target and says what can;
-     * uniform counts, which may empty a layer's attention, do reach it.
+     * allocation, keeping one structure per group, cannot reach the target and says so before its
+     * analysis runs, naming what can; uniform counts, which may empty a layer's attention, do reach it.
      */
     @Test void aTargetBeyondKdaAllocationNamesTheWayOut() {
         BatchSource data = LhspgPrunerTest.data();
@@ -182,9 +182,11 @@ class LoraShearObsTest {
                         new LhspgSchedule(2, 2, 2, 0, 0.0, LhspgSchedule.LrShape.CONSTANT),
                         new TrainingSettings(1e-3, 2, 16, 0, lora), new KdaSettings(List.of(0.25, 0.5), 0.0), 1);
                 if (a == Allocation.AUTO) {
+                    int[] probes = {0};
                     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                            () -> PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(data, LoraShearObsTest::probe)));
+                            () -> PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(data, m -> { probes[0]++; return probe(m); })));
                     assertTrue(e.getMessage().endsWith("use a smaller --ratio or --allocation uniform"), e.getMessage());
+                    assertEquals(0, probes[0], "stopped before KDA's analysis");
                 } else {
                     PruneRun.Outcome o = PruneRun.run(PruneTarget.trace(model, lora), s, PruneRun.Context.of(data, LoraShearObsTest::probe));
                     assertTrue(Math.abs(o.result().achievedRatio() - 0.5) < 0.01, "achieved " + o.result().achievedRatio());
