@@ -108,13 +108,13 @@ public final class PruneRun {
         CausalLm model = target.model();
         List<LayerWidths> before = model.config().layers();
         PruningMethod method = s.method().strategy();
+        java.util.Set<Integer> protectedLayers = method.protectedLayers(model.config().numLayers());
+        Allocation allocation = s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null);
         // protection can only shrink what KDA allocation may take, so a target it cannot hold now stops before the analysis
-        if (s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null) == Allocation.KDA)
-            Budget.checkSensitivityCapacity(withProtectedLayers(target.structures(), method.protectedLayers(model.config().numLayers())), s.ratio());
+        if (allocation == Allocation.KDA) Budget.checkSensitivityCapacity(withProtectedLayers(target.structures(), protectedLayers), s.ratio());
         KnowledgeDistribution.Result kda = kda(target, s, ctx, method);
         StructureSet set = kda == null ? target.structures() : target.structures().withUnprunable(kda.unprunableGroups());
-        set = withProtectedLayers(set, method.protectedLayers(model.config().numLayers()));
-        Allocation allocation = s.allocation().resolve(method, s.kda().configured() || ctx.knownKda() != null);
+        set = withProtectedLayers(set, protectedLayers);
         if (allocation == Allocation.KDA && kda == null)
             throw new IllegalArgumentException("allocation kda needs the knowledge distribution analysis (KDA ratios are empty)");
         Budget.Plan plan = switch (allocation) {
