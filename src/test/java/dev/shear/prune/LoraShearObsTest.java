@@ -169,7 +169,7 @@ class LoraShearObsTest {
     }
 
     /**
-     * Two KV groups per layer and a 50% target on a model whose embeddings and output head are 44% of it: KDA's
+     * Two KV groups per layer and a 50% target on a model whose embeddings and output head are 41% of it: KDA's
      * allocation, keeping one structure per group, cannot reach the target and says so before its
      * analysis runs, naming what can; uniform counts, which may empty a layer's attention, do reach it.
      */
