@@ -35,7 +35,8 @@ final class BenchStepCommand implements Runnable {
     @Option(names = "--reps", defaultValue = "10", description = "Timed repetitions for the throughput medians.") int reps;
     @Option(names = "--steps", defaultValue = "1000", description = "Training steps of the RSS run (0 skips it).") int steps;
     @Option(names = "--phases", defaultValue = "forward,lora", split = ",",
-            description = "Any of forward, lora, lhspg (LHSPG paper-mode update with all of layer 0's structures active).")
+            description = "Any of forward, lora, lhspg (LHSPG paper-mode update with all of layer 0's structures active), "
+                    + "kda (one knowledge distribution analysis probing the whole model, then each layer's suffix from a cached prefix).")
     List<String> phases;
     @Option(names = "--json", description = "One JSON object per line (for bench/compare.sh).") boolean json;
 
@@ -100,6 +101,9 @@ final class BenchStepCommand implements Runnable {
             line(m);
         } else if (flops > 0) {
             System.out.printf("%-14s %8.3f s/step  %9.0f tokens/s  %7.1f GFLOP/s  %5.1f%% of peak%n", t.phase(), secs, tokens / secs, rate, 100 * rate / peak);
+        } else if (t.phase().equals("kda")) {
+            System.out.printf("%-14s %8.3f s with each layer's prefix cached, %.3f s probing the whole model (%.2fx), %s probes, same curves: %s%n",
+                    t.phase(), secs, t.extra().get("whole_model_s"), t.extra().get("speedup"), t.extra().get("probes"), t.extra().get("same_curves"));
         } else {
             System.out.printf("%-14s %8.3f s/step%n", t.phase(), secs);
         }

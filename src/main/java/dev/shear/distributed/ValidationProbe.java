@@ -18,4 +18,11 @@ public record ValidationProbe(List<int[]> sequences, int maxLen, int batch) impl
     public ValidationProbe { sequences = new ArrayList<>(sequences); }
 
     @Override public double perplexity(CausalLm model) { return Validation.ppl(model, sequences, maxLen, batch); }
+
+    /** The residual streams entering {@code layer} computed once for the body's probes ({@link Validation.Prefix}). */
+    @Override public <T> T fromLayer(CausalLm model, int layer, java.util.function.Function<KnowledgeDistribution.Probe, T> body) {
+        try (Validation.Prefix prefix = new Validation.Prefix(model, sequences, maxLen, batch, layer)) {
+            return body.apply(prefix::ppl);
+        }
+    }
 }

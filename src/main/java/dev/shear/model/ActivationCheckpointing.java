@@ -25,7 +25,7 @@ final class ActivationCheckpointing {
      */
     static Tensor forward(List<Block> blocks, Tensor x, AttentionMasks bias, boolean embedGrads) {
         GradientTape tape = GradientTape.active();
-        return tape == null ? LayerScopes.forward(blocks, blocks.size(), x, 0, bias, null) : taped(blocks, x, bias, tape, embedGrads);
+        return tape == null ? LayerScopes.forward(blocks, 0, blocks.size(), x, 0, bias, null) : taped(blocks, x, bias, tape, embedGrads);
     }
 
     private static Tensor taped(List<Block> blocks, Tensor x, AttentionMasks bias, GradientTape tape, boolean embedGrads) {

@@ -178,8 +178,7 @@ public final class CausalLm implements AutoCloseable {
         if (forked) cache.checkStep();
         else if (start + t > config.maxSeqLen())
             throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
-        Tensor x = embedding().embed(tokens).upcast(computeDtype());                // (B, T, D)
-        if (config.features().scaleEmbeddings()) x = x.mul(Math.sqrt(config.hiddenSize()));
+        Tensor x = embed(tokens);                                                   // (B, T, D)
         AttentionMasks bias = new AttentionMasks(config, t, start, cache, computeDtype());
         int full = prefill ? blocks.size() - 1 : blocks.size();
         if (checkpointActivations && cache == null && !Engine.tracing()) {
@@ -187,11 +186,40 @@ public final class CausalLm implements AutoCloseable {
         } else if (Engine.tracing()) {
             for (int i = 0; i < full; i++) x = blocks.get(i).forward(x, start, bias, cache);   // the tracer holds every tensor
         } else {
-            x = LayerScopes.forward(blocks, full, x, start, bias, cache);            // frees each layer's temporaries
+            x = LayerScopes.forward(blocks, 0, full, x, start, bias, cache);         // frees each layer's temporaries
         }
         if (prefill) blocks.get(full).fillCache(x, start, cache);
         if (cache != null) cache.advance((int) t);
         return prefill ? null : x;                                                  // (B, T, D)
+    }
+
+    /**
+     * The residual stream (B, T, D) entering decoder layer {@code layer} for tokens (B, T) from position
+     * 0, the embeddings for layer 0. What comes before a layer is the same for every probe that changes
+     * only that layer and those after it, so such probes compute it once: {@code logitsFrom(residual(t,
+     * l), l)} is {@code forward(t)}, the same ops in the same order.
+     */
+    public Tensor residual(Tensor tokens, int layer) {
+        checkLayer(layer);
+        long t = tokens.dim(1);
+        if (t > config.maxSeqLen()) throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the context length " + config.maxSeqLen());
+        return LayerScopes.forward(blocks, 0, layer, embed(tokens), 0, new AttentionMasks(config, t, 0, null, computeDtype()), null);
+    }
+
+    /** Logits (B, T, V) from the residual stream entering decoder layer {@code layer} (see {@link #residual}). */
+    public Tensor logitsFrom(Tensor residual, int layer) {
+        checkLayer(layer);
+        AttentionMasks bias = new AttentionMasks(config, residual.dim(1), 0, null, computeDtype());
+        return head(finalNorm(LayerScopes.forward(blocks, layer, blocks.size(), residual, 0, bias, null)));
+    }
+
+    private void checkLayer(int layer) {
+        if (layer < 0 || layer > blocks.size()) throw new IllegalArgumentException("layer " + layer + " outside 0.." + blocks.size());
+    }
+
+    private Tensor embed(Tensor tokens) {
+        Tensor x = embedding().embed(tokens).upcast(computeDtype());
+        return config.features().scaleEmbeddings() ? x.mul(Math.sqrt(config.hiddenSize())) : x;
     }
 
     private Tensor embedding() {

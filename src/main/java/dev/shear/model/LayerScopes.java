@@ -14,14 +14,15 @@ final class LayerScopes {
     private LayerScopes() {}
 
     /**
-     * @param x     (B, T, D) the first layer's input; kept (the caller owns it)
-     * @param count how many of the blocks to run, from the first
-     * @return (B, T, D) the last run layer's output, in the caller's scope
+     * @param x    (B, T, D) the input of block {@code from}; kept (the caller owns it)
+     * @param from the first block to run
+     * @param to   one past the last block to run
+     * @return (B, T, D) the last run layer's output (x itself when none runs), in the caller's scope
      */
-    static Tensor forward(List<Block> blocks, int count, Tensor x, int start, AttentionMasks bias, KvCache cache) {
+    static Tensor forward(List<Block> blocks, int from, int to, Tensor x, int start, AttentionMasks bias, KvCache cache) {
         StepScope here = Engine.scope();
         Tensor h = x;
-        for (int i = 0; i < count; i++) {
+        for (int i = from; i < to; i++) {
             Tensor next;
             try (StepScope layer = Engine.openScope()) {
                 next = blocks.get(i).forward(h, start, bias, cache).moveTo(here);   // (B, T, D)

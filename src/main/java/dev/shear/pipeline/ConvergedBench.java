@@ -3,6 +3,7 @@ package dev.shear.pipeline;
 import dev.shear.data.BatchSource;
 import dev.shear.data.Batches;
 import dev.shear.data.Corpus;
+import dev.shear.distributed.ValidationProbe;
 import dev.shear.engine.Progress;
 import dev.shear.lora.LoraAdapters;
 import dev.shear.lora.LoraConfig;
@@ -19,7 +20,6 @@ import dev.shear.prune.PruneSettings;
 import dev.shear.prune.PruneTarget;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
-import dev.shear.recover.Validation;
 import dev.shear.train.AdamW;
 import dev.shear.train.Checkpointer;
 import dev.shear.train.DistillSettings;
@@ -253,7 +253,7 @@ public final class ConvergedBench {
         Map<String, Object> key = key(new Cell(m, ratio, seed));
         if (bench.done(key)) return;
         PruneSettings s = settings(p, m, ratio, seed);
-        KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, validation, 512, 16);
+        KnowledgeDistribution.Probe probe = new ValidationProbe(validation, 512, 16);
         try (CausalLm model = bench.fresh(); CausalLm original = bench.fresh()) {
             Teacher teacher = teacher(original, seed);
             try {

@@ -8,6 +8,7 @@ import dev.shear.data.Mixture;
 import dev.shear.data.SourceSpec;
 import dev.shear.engine.DType;
 import dev.shear.engine.HostTensor;
+import dev.shear.distributed.ValidationProbe;
 import dev.shear.engine.Progress;
 import dev.shear.eval.EvalTarget;
 import dev.shear.eval.Perplexity;
@@ -31,7 +32,6 @@ import dev.shear.prune.PruneTarget;
 import dev.shear.recover.DynamicMixture;
 import dev.shear.recover.DynamicRecovery;
 import dev.shear.recover.RecoverySettings;
-import dev.shear.recover.Validation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,7 +109,7 @@ public final class QualityBench {
             try (CausalLm model = fresh()) {
                 PruneTarget target = PruneTarget.trace(model, PipelineConfig.defaults().pruneSettings().training().lora());
                 kda = target.adapters().bypassed(() -> KnowledgeDistribution.analyse(model, target.structures(), List.of(0.2, 0.5), 0.15,
-                        x -> Validation.ppl(x, val, 512, 16), Progress.NONE));
+                        new ValidationProbe(val, 512, 16), Progress.NONE));
                 target.adapters().discard();
             }
         }
@@ -127,7 +127,7 @@ public final class QualityBench {
      */
     public Pruned prune(PruneSettings s, PruneJob.DataKind data) {
         List<int[]> val = Corpus.load(DefaultData.tinyValidation(), tok, 0).train();
-        KnowledgeDistribution.Probe probe = x -> Validation.ppl(x, val, 512, 16);
+        KnowledgeDistribution.Probe probe = new ValidationProbe(val, 512, 16);
         DynamicMixture dynamic = data == PruneJob.DataKind.DYNAMIC
                 ? new DynamicMixture(new Mixture(recoverySources), referencePpl, measureSettings.mixture(), measureSettings.training()) : null;
         BatchSource batches = switch (data) {

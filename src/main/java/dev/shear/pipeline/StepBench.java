@@ -1,10 +1,12 @@
 package dev.shear.pipeline;
 
 import dev.shear.data.TokenBatch;
+import dev.shear.distributed.ValidationProbe;
 import dev.shear.engine.Bench;
 import dev.shear.engine.DType;
 import dev.shear.engine.Engine;
 import dev.shear.engine.Ops;
+import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
 import dev.shear.engine.Tensor;
 import dev.shear.graph.Cluster;
@@ -19,6 +21,7 @@ import dev.shear.lora.LoraConfig;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
 import dev.shear.model.ModelCost;
+import dev.shear.prune.KnowledgeDistribution;
 import dev.shear.prune.LhspgPruner;
 import dev.shear.prune.LhspgSchedule;
 import dev.shear.prune.MagnitudeSaliency;
@@ -43,16 +46,17 @@ import java.util.function.Supplier;
 public final class StepBench {
     private StepBench() {}
 
-    public static final Set<String> PHASES = Set.of("forward", "lora", "lhspg");
+    public static final Set<String> PHASES = Set.of("forward", "lora", "lhspg", "kda");
 
     /**
-     * @param phases any of {@link #PHASES}; lhspg is a paper-mode update with all of layer 0's structures active
+     * @param phases any of {@link #PHASES}; lhspg is a paper-mode update with all of layer 0's structures active;
+     *               kda is one whole knowledge distribution analysis, probing the whole model and then each layer's suffix
      * @param rssSteps training steps of the resident-memory run after the phases (0 skips it)
      */
     public record Settings(int batch, int seq, int reps, int rssSteps, List<String> phases, long seed) {
         public Settings {
             for (String p : phases)
-                if (!PHASES.contains(p)) throw new IllegalArgumentException("--phases: unknown phase '" + p + "' (forward, lora, lhspg)");
+                if (!PHASES.contains(p)) throw new IllegalArgumentException("--phases: unknown phase '" + p + "' (forward, lora, lhspg, kda)");
             phases = List.copyOf(phases);
         }
 
@@ -127,6 +131,7 @@ public final class StepBench {
                 });
                 record.phase(new PhaseTime("forward", fwd, fwdFlops, Map.of("loss", loss[0]), Bench.peakRssMib()));
             }
+            if (s.phases().contains("kda")) record.phase(kda(lm, rows, s));
             boolean trained = s.phases().contains("lora") || s.phases().contains("lhspg");
             if (trained) train(lm, tb, fwdFlops, s, record);
             return new Result(setup, List.copyOf(times), List.copyOf(rss), trained);
@@ -173,6 +178,39 @@ public final class StepBench {
         double t = median(reps, () -> pruner.afterStep(k[0]++));
         List<Double> norms = pruner.log().get(0).activeNorm();
         return new PhaseTime("lhspg", t, 0, Map.of("active_norm", norms.get(norms.size() - 1), "active", pruner.active().size()), Bench.peakRssMib());
+    }
+
+    /**
+     * One knowledge distribution analysis (magnitude proxy, ratios 0.25 / 0.5 / 0.75, every prunable group)
+     * over the phase's sequences, with every probe running the whole model and with the probe that
+     * computes each group's layer prefix once: the fastest of {@code reps} alternated runs of each after
+     * one untimed pair. The two must give the same curves to the bit.
+     */
+    private static PhaseTime kda(CausalLm lm, int[][] rows, Settings s) {
+        StructureSet set = DependencyGraph.trace(lm).structures();
+        List<Double> ratios = List.of(0.25, 0.5, 0.75);
+        ValidationProbe layered = new ValidationProbe(Arrays.asList(rows), s.seq(), s.batch());
+        KnowledgeDistribution.Probe whole = layered::perplexity;                  // no layer prefix: the interface's default
+        KnowledgeDistribution.Result a = null, b = null;
+        double wholeS = Double.MAX_VALUE, layeredS = Double.MAX_VALUE;
+        for (int rep = 0; rep <= s.reps(); rep++) {                              // alternated; rep 0 warms both up
+            long t0 = System.nanoTime();
+            a = KnowledgeDistribution.analyse(lm, set, ratios, 0, whole, Progress.NONE);
+            long t1 = System.nanoTime();
+            b = KnowledgeDistribution.analyse(lm, set, ratios, 0, layered, Progress.NONE);
+            long t2 = System.nanoTime();
+            if (rep == 0) continue;
+            wholeS = Math.min(wholeS, (t1 - t0) / 1e9);
+            layeredS = Math.min(layeredS, (t2 - t1) / 1e9);
+        }
+        boolean same = a.basePpl() == b.basePpl();
+        for (int i = 0; i < a.rows().size(); i++) same &= a.rows().get(i).ppl().equals(b.rows().get(i).ppl());
+        Map<String, Object> extra = new java.util.LinkedHashMap<>();
+        extra.put("probes", a.rows().size() * ratios.size() + 1);
+        extra.put("whole_model_s", wholeS);
+        extra.put("speedup", wholeS / layeredS);
+        extra.put("same_curves", same);
+        return new PhaseTime("kda", layeredS, 0, extra, Bench.peakRssMib());
     }
 
     private static double median(int n, Runnable r) {

@@ -24,7 +24,16 @@ public final class KnowledgeDistribution {
     private KnowledgeDistribution() {}
 
     /** Measures a model's perplexity on the analysis set; the pipeline passes validation perplexity on held-out text. */
-    public interface Probe { double perplexity(CausalLm model); }
+    public interface Probe {
+        double perplexity(CausalLm model);
+
+        /**
+         * Runs the body with a probe for a model that changes only in decoder layer {@code layer} and
+         * after it, while the body runs. A probe that can computes what comes before that layer once
+         * for the whole body; this one measures the whole model each time.
+         */
+        default <T> T fromLayer(CausalLm model, int layer, java.util.function.Function<Probe, T> body) { return body.apply(this); }
+    }
 
     public record Row(int group, String id, Cluster cluster, int layer, List<Double> ppl, double deviation, boolean unprunable) implements Serializable {}
 
@@ -66,13 +75,15 @@ public final class KnowledgeDistribution {
         List<StructureRef> pool = new ArrayList<>();
         for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(group, s));
         double[] scores = new MagnitudeSaliency().score(ctx, pool);
-        List<Double> ppl = new ArrayList<>();
-        for (double p : ratios) {
-            List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
-            ppl.add(Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model)));
-            progress.step(ppl.size(), ratios.size());
-        }
-        return ppl;
+        return probe.fromLayer(model, Math.max(0, pg.layer()), layerProbe -> {
+            List<Double> ppl = new ArrayList<>();
+            for (double p : ratios) {
+                List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
+                ppl.add(Masking.whileRemoved(model, null, set, chosen, () -> layerProbe.perplexity(model)));
+                progress.step(ppl.size(), ratios.size());
+            }
+            return ppl;
+        });
     }
 
     /** The analysis from the base perplexity and every prunable group's {@link #curve}, wherever they were measured. */
@@ -112,18 +123,21 @@ public final class KnowledgeDistribution {
             if (!pg.prunable()) continue;
             List<StructureRef> pool = new ArrayList<>();
             for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(g, s));
-            List<Double> ppl = new ArrayList<>();
-            for (double p : ratios) {
-                int k = Math.min(pool.size() - 1, (int) Math.floor(p * pool.size()));
-                int group = g;
-                ppl.add(Masking.preserving(model, null, set, pool, () -> {
-                    List<StructureRef> chosen = ObsSelection.selectAndCompensate(model, set, java.util.Map.of(group, k), calib, ridge);
-                    Masking.zero(model, null, set, chosen);
-                    return probe.perplexity(model);
-                }));
-                progress.step(++done, total);
-            }
-            curves.put(g, ppl);
+            int group = g, before = done;
+            curves.put(g, probe.fromLayer(model, Math.max(0, pg.layer()), layerProbe -> {
+                List<Double> ppl = new ArrayList<>();
+                for (double p : ratios) {
+                    int k = Math.min(pool.size() - 1, (int) Math.floor(p * pool.size()));
+                    ppl.add(Masking.preserving(model, null, set, pool, () -> {
+                        List<StructureRef> chosen = ObsSelection.selectAndCompensate(model, set, java.util.Map.of(group, k), calib, ridge);
+                        Masking.zero(model, null, set, chosen);
+                        return layerProbe.perplexity(model);
+                    }));
+                    progress.step(before + ppl.size(), total);
+                }
+                return ppl;
+            }));
+            done += ratios.size();
         }
         return result(set, base, ratios, gammaU, curves, (System.nanoTime() - t0) / 1e9);
     }

@@ -11,10 +11,14 @@ import dev.shear.engine.HostTensor;
 import dev.shear.engine.Ops;
 import dev.shear.engine.Progress;
 import dev.shear.engine.StepScope;
+import dev.shear.distributed.ValidationProbe;
+import dev.shear.graph.Cluster;
 import dev.shear.graph.HandTable;
+import dev.shear.graph.StructureRef;
 import dev.shear.graph.StructureSet;
 import dev.shear.model.CausalLm;
 import dev.shear.model.ModelConfig;
+import dev.shear.recover.Validation;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,5 +44,55 @@ class KnowledgeDistributionTest {
             double maxOther = r.rows().stream().filter(x -> !x.unprunable()).mapToDouble(KnowledgeDistribution.Row::deviation).max().orElseThrow();
             assertTrue(minMarked >= maxOther, "the most sensitive groups are the ones marked");
         }
+    }
+
+    /**
+     * The probe that computes each group's layer prefix once gives both analyses' curves to the bit, and
+     * is asked for exactly the layer of every group it probes.
+     */
+    @Test void aProbeCachingEachGroupsLayerPrefixGivesTheSameCurves() {
+        try (CausalLm model = CausalLm.random(ModelConfig.llama(32, 48, 4, 4, 2, 64, 32, true), 4, DType.F32)) {
+            StructureSet set = HandTable.llama(model, java.util.Set.of());
+            List<int[]> seqs = List.of(new int[] {1, 4, 9, 16, 25, 36, 49, 8, 3, 2, 60}, new int[] {5, 7, 11, 13, 17}, new int[] {2, 2, 40, 41, 42, 43, 44});
+            ValidationProbe cached = new ValidationProbe(seqs, 16, 2);
+            List<Integer> asked = new java.util.ArrayList<>();
+            KnowledgeDistribution.Probe spy = new KnowledgeDistribution.Probe() {
+                @Override public double perplexity(CausalLm m) { throw new AssertionError("every curve point goes through the layer's probe"); }
+
+                @Override public <T> T fromLayer(CausalLm m, int layer, java.util.function.Function<KnowledgeDistribution.Probe, T> body) {
+                    asked.add(layer);
+                    return cached.fromLayer(m, layer, body);
+                }
+            };
+            KnowledgeDistribution.Probe whole = m -> Validation.ppl(m, seqs, 16, 2);
+            List<Integer> layers = set.groups().stream().map(g -> g.layer()).toList();
+            List<Double> ratios = List.of(0.25, 0.5);
+
+            assertSameCurves(KnowledgeDistribution.analyse(model, set, ratios, 0, whole, Progress.NONE),
+                    KnowledgeDistribution.analyse(model, set, ratios, 0, new BaseThenSpy(whole, spy), Progress.NONE));
+            assertEquals(layers, asked);
+            asked.clear();
+            List<StructureRef> all = new java.util.ArrayList<>();
+            for (Cluster c : Cluster.values()) all.addAll(set.prunable(c));
+            Calibration calib = Calibration.collect(model, List.of(TokenBatch.causal(new int[][] {seqs.get(0)})), false, ObsSelection.modules(set, all));
+            assertSameCurves(KnowledgeDistribution.analyseObs(model, set, ratios, 0, whole, calib, ObsSelection.RIDGE, Progress.NONE),
+                    KnowledgeDistribution.analyseObs(model, set, ratios, 0, new BaseThenSpy(whole, spy), calib, ObsSelection.RIDGE, Progress.NONE));
+            assertEquals(layers, asked);
+        }
+    }
+
+    /** The base perplexity from the whole model, every curve point through the spy's layer probes. */
+    private record BaseThenSpy(KnowledgeDistribution.Probe base, KnowledgeDistribution.Probe spy) implements KnowledgeDistribution.Probe {
+        @Override public double perplexity(CausalLm m) { return base.perplexity(m); }
+
+        @Override public <T> T fromLayer(CausalLm m, int layer, java.util.function.Function<KnowledgeDistribution.Probe, T> body) {
+            return spy.fromLayer(m, layer, body);
+        }
+    }
+
+    private static void assertSameCurves(KnowledgeDistribution.Result expected, KnowledgeDistribution.Result actual) {
+        assertEquals(expected.basePpl(), actual.basePpl(), 0.0);
+        assertEquals(expected.rows().size(), actual.rows().size());
+        for (int i = 0; i < expected.rows().size(); i++) assertEquals(expected.rows().get(i).ppl(), actual.rows().get(i).ppl(), expected.rows().get(i).id());
     }
 }
