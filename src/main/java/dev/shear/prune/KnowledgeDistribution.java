@@ -50,15 +50,7 @@ public final class KnowledgeDistribution {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
         ScoringContext ctx = new ScoringContext(set, model, null, null);
-        Map<Integer, List<Double>> curves = new LinkedHashMap<>();
-        int done = 0;
-        long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
-        for (int g = 0; g < set.groups().size(); g++) {
-            if (!set.groups().get(g).prunable()) continue;
-            int before = done;
-            curves.put(g, curve(model, ctx, g, ratios, probe, (d, t) -> progress.step(before + d, total)));
-            done += ratios.size();
-        }
+        Map<Integer, List<Double>> curves = curves(model, set, ratios, probe, progress, (g, layerProbe, p) -> points(model, ctx, g, ratios, layerProbe, p));
         return result(set, base, ratios, gammaU, curves, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -69,21 +61,57 @@ public final class KnowledgeDistribution {
      * @param ctx the model's weights for the magnitude proxy (a {@link ScoringContext} without calibration)
      */
     public static List<Double> curve(CausalLm model, ScoringContext ctx, int group, List<Double> ratios, Probe probe, Progress progress) {
+        return probe.fromLayer(model, layer(ctx.set(), group), layerProbe -> points(model, ctx, group, ratios, layerProbe, progress));
+    }
+
+    private static List<Double> points(CausalLm model, ScoringContext ctx, int group, List<Double> ratios, Probe probe, Progress progress) {
         StructureSet set = ctx.set();
+        List<StructureRef> pool = pool(set, group);
+        double[] scores = new MagnitudeSaliency().score(ctx, pool);
+        List<Double> ppl = new ArrayList<>();
+        for (double p : ratios) {
+            List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
+            ppl.add(Masking.whileRemoved(model, null, set, chosen, () -> probe.perplexity(model)));
+            progress.step(ppl.size(), ratios.size());
+        }
+        return ppl;
+    }
+
+    /** One group's curve, measured with a probe that the group's layer may start from. */
+    private interface GroupCurve { List<Double> measure(int group, Probe layerProbe, Progress progress); }
+
+    /**
+     * Every prunable group's curve, layer by layer: the groups of one layer share one {@link Probe#fromLayer},
+     * so what comes before the layer is computed once for all of their probes.
+     */
+    private static Map<Integer, List<Double>> curves(CausalLm model, StructureSet set, List<Double> ratios, Probe probe, Progress progress,
+                                                     GroupCurve curve) {
+        Map<Integer, List<Integer>> byLayer = new java.util.TreeMap<>();
+        for (int g = 0; g < set.groups().size(); g++) if (set.groups().get(g).prunable()) byLayer.computeIfAbsent(layer(set, g), k -> new ArrayList<>()).add(g);
+        long total = byLayer.values().stream().mapToLong(List::size).sum() * ratios.size();
+        Map<Integer, List<Double>> out = new LinkedHashMap<>();
+        for (Map.Entry<Integer, List<Integer>> e : byLayer.entrySet())
+            probe.fromLayer(model, e.getKey(), layerProbe -> {
+                for (int g : e.getValue()) {
+                    int before = out.size() * ratios.size();
+                    out.put(g, curve.measure(g, layerProbe, (d, t) -> progress.step(before + d, total)));
+                }
+                return null;
+            });
+        return out;
+    }
+
+    /** The decoder layer a group's structures live in: the layers before it stay as they are while the group is probed. */
+    private static int layer(StructureSet set, int group) {
         PrunableGroup pg = set.groups().get(group);
         if (!pg.prunable()) throw new IllegalArgumentException("kda: node group " + group + " (" + pg.id() + ") is not prunable");
+        return Math.max(0, pg.layer());
+    }
+
+    private static List<StructureRef> pool(StructureSet set, int group) {
         List<StructureRef> pool = new ArrayList<>();
-        for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(group, s));
-        double[] scores = new MagnitudeSaliency().score(ctx, pool);
-        return probe.fromLayer(model, Math.max(0, pg.layer()), layerProbe -> {
-            List<Double> ppl = new ArrayList<>();
-            for (double p : ratios) {
-                List<StructureRef> chosen = Selector.select(pool, scores, (int) Math.floor(p * pool.size()), Saliency.Ranking.GLOBAL);
-                ppl.add(Masking.whileRemoved(model, null, set, chosen, () -> layerProbe.perplexity(model)));
-                progress.step(ppl.size(), ratios.size());
-            }
-            return ppl;
-        });
+        for (int s = 0; s < set.groups().get(group).structures().size(); s++) pool.add(new StructureRef(group, s));
+        return pool;
     }
 
     /** The analysis from the base perplexity and every prunable group's {@link #curve}, wherever they were measured. */
@@ -115,30 +143,20 @@ public final class KnowledgeDistribution {
                                     Calibration calib, double ridge, Progress progress) {
         long t0 = System.nanoTime();
         double base = probe.perplexity(model);
-        Map<Integer, List<Double>> curves = new LinkedHashMap<>();
-        int done = 0;
-        long total = set.groups().stream().filter(PrunableGroup::prunable).count() * ratios.size();
-        for (int g = 0; g < set.groups().size(); g++) {
-            PrunableGroup pg = set.groups().get(g);
-            if (!pg.prunable()) continue;
-            List<StructureRef> pool = new ArrayList<>();
-            for (int s = 0; s < pg.structures().size(); s++) pool.add(new StructureRef(g, s));
-            int group = g, before = done;
-            curves.put(g, probe.fromLayer(model, Math.max(0, pg.layer()), layerProbe -> {
-                List<Double> ppl = new ArrayList<>();
-                for (double p : ratios) {
-                    int k = Math.min(pool.size() - 1, (int) Math.floor(p * pool.size()));
-                    ppl.add(Masking.preserving(model, null, set, pool, () -> {
-                        List<StructureRef> chosen = ObsSelection.selectAndCompensate(model, set, java.util.Map.of(group, k), calib, ridge);
-                        Masking.zero(model, null, set, chosen);
-                        return layerProbe.perplexity(model);
-                    }));
-                    progress.step(before + ppl.size(), total);
-                }
-                return ppl;
-            }));
-            done += ratios.size();
-        }
+        Map<Integer, List<Double>> curves = curves(model, set, ratios, probe, progress, (group, layerProbe, p) -> {
+            List<StructureRef> pool = pool(set, group);
+            List<Double> ppl = new ArrayList<>();
+            for (double r : ratios) {
+                int k = Math.min(pool.size() - 1, (int) Math.floor(r * pool.size()));
+                ppl.add(Masking.preserving(model, null, set, pool, () -> {
+                    List<StructureRef> chosen = ObsSelection.selectAndCompensate(model, set, java.util.Map.of(group, k), calib, ridge);
+                    Masking.zero(model, null, set, chosen);
+                    return layerProbe.perplexity(model);
+                }));
+                p.step(ppl.size(), ratios.size());
+            }
+            return ppl;
+        });
         return result(set, base, ratios, gammaU, curves, (System.nanoTime() - t0) / 1e9);
     }
 

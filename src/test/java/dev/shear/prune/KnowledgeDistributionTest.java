@@ -47,10 +47,10 @@ class KnowledgeDistributionTest {
     }
 
     /**
-     * The probe that computes each group's layer prefix once gives both analyses' curves to the bit, and
-     * is asked for exactly the layer of every group it probes.
+     * The probe that computes each layer's prefix once gives both analyses' curves to the bit, is asked
+     * once for each layer in order, and gives a single group's curve (a cluster task's) to the bit too.
      */
-    @Test void aProbeCachingEachGroupsLayerPrefixGivesTheSameCurves() {
+    @Test void aProbeCachingEachLayersPrefixGivesTheSameCurves() {
         try (CausalLm model = CausalLm.random(ModelConfig.llama(32, 48, 4, 4, 2, 64, 32, true), 4, DType.F32)) {
             StructureSet set = HandTable.llama(model, java.util.Set.of());
             List<int[]> seqs = List.of(new int[] {1, 4, 9, 16, 25, 36, 49, 8, 3, 2, 60}, new int[] {5, 7, 11, 13, 17}, new int[] {2, 2, 40, 41, 42, 43, 44});
@@ -65,12 +65,15 @@ class KnowledgeDistributionTest {
                 }
             };
             KnowledgeDistribution.Probe whole = m -> Validation.ppl(m, seqs, 16, 2);
-            List<Integer> layers = set.groups().stream().map(g -> g.layer()).toList();
+            List<Integer> layers = set.groups().stream().map(g -> g.layer()).distinct().sorted().toList();   // one prefix per layer
             List<Double> ratios = List.of(0.25, 0.5);
 
             assertSameCurves(KnowledgeDistribution.analyse(model, set, ratios, 0, whole, Progress.NONE),
                     KnowledgeDistribution.analyse(model, set, ratios, 0, new BaseThenSpy(whole, spy), Progress.NONE));
             assertEquals(layers, asked);
+            KnowledgeDistribution.Result wholeCurves = KnowledgeDistribution.analyse(model, set, ratios, 0, whole, Progress.NONE);
+            for (KnowledgeDistribution.Row row : wholeCurves.rows())            // one group alone, as a cluster task probes it
+                assertEquals(row.ppl(), KnowledgeDistribution.curve(model, new ScoringContext(set, model, null, null), row.group(), ratios, cached, Progress.NONE), row.id());
             asked.clear();
             List<StructureRef> all = new java.util.ArrayList<>();
             for (Cluster c : Cluster.values()) all.addAll(set.prunable(c));
