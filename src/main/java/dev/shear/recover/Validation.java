@@ -69,9 +69,6 @@ public final class Validation {
             return Math.exp(meanNll(model, batches, (s, i) -> model.logitsFrom(residuals.get(i), layer)));
         }
 
-        /** Bytes the cached residual streams hold. */
-        public long bytes() { return store.bytes(); }
-
         @Override public void close() { store.close(); }
     }
 
