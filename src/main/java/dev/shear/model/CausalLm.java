@@ -176,8 +176,7 @@ public final class CausalLm implements AutoCloseable {
         boolean forked = cache != null && cache.forked();
         int start = cache == null ? 0 : cache.length();
         if (forked) cache.checkStep();
-        else if (start + t > config.maxSeqLen())
-            throw new IllegalArgumentException("sequence of " + (start + t) + " tokens exceeds the context length " + config.maxSeqLen());
+        else checkContext(start + t);
         Tensor x = embed(tokens);                                                   // (B, T, D)
         AttentionMasks bias = new AttentionMasks(config, t, start, cache, computeDtype());
         int full = prefill ? blocks.size() - 1 : blocks.size();
@@ -202,7 +201,7 @@ public final class CausalLm implements AutoCloseable {
     public Tensor residual(Tensor tokens, int layer) {
         checkLayer(layer);
         long t = tokens.dim(1);
-        if (t > config.maxSeqLen()) throw new IllegalArgumentException("sequence of " + t + " tokens exceeds the context length " + config.maxSeqLen());
+        checkContext(t);
         return LayerScopes.forward(blocks, 0, layer, embed(tokens), 0, new AttentionMasks(config, t, 0, null, computeDtype()), null);
     }
 
@@ -211,6 +210,10 @@ public final class CausalLm implements AutoCloseable {
         checkLayer(layer);
         AttentionMasks bias = new AttentionMasks(config, residual.dim(1), 0, null, computeDtype());
         return head(finalNorm(LayerScopes.forward(blocks, layer, blocks.size(), residual, 0, bias, null)));
+    }
+
+    private void checkContext(long end) {
+        if (end > config.maxSeqLen()) throw new IllegalArgumentException("sequence of " + end + " tokens exceeds the context length " + config.maxSeqLen());
     }
 
     private void checkLayer(int layer) {

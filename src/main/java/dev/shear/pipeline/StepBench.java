@@ -183,7 +183,7 @@ public final class StepBench {
     /**
      * One knowledge distribution analysis (magnitude proxy, ratios 0.25 / 0.5 / 0.75, every prunable group)
      * over the phase's sequences, with every probe running the whole model and with the probe that
-     * computes each group's layer prefix once: the fastest of {@code reps} alternated runs of each after
+     * computes each layer's prefix once: the fastest of {@code reps} alternated runs of each after
      * one untimed pair. The two must give the same curves to the bit.
      */
     private static PhaseTime kda(CausalLm lm, int[][] rows, Settings s) {
